@@ -1,0 +1,44 @@
+"""Shared fixtures: the real project files in a real Oxigraph store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.loading import load_files, project_files
+from kg.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(store_path=tmp_path_factory.mktemp("store"), project_root=ROOT)
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> ox.Store:
+    """The curated project (ontology, shapes, data) in an in-memory store, for read-only tests."""
+    store = ox.Store()
+    load_files(store, project_files(ROOT, settings.base_iri), base=settings.base_iri)
+    return store
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A tiny project folder of our own, for tests that break files on purpose."""
+    for folder in ("ontology", "shapes", "data"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "ontology" / "kg.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<https://w3id.org/learning-cities/def/> a owl:Ontology .\n"
+    )
+    (tmp_path / "data" / "cities.trig").write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://w3id.org/learning-cities/graph/source/t1> {\n"
+        '  <https://w3id.org/learning-cities/id/city/fez> rdfs:label "Fez"@en , "فاس"@ar .\n'
+        "}\n"
+    )
+    return tmp_path
