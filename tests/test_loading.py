@@ -84,7 +84,7 @@ def test_progress_is_reported(project: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     load_files(ox.Store(), project_files(project), progress=lambda *a: seen.append(a))
     assert seen, "no progress reported"
-    label, done, total = seen[-1]
+    _label, done, total = seen[-1]
     assert done == total > 0
 
 
