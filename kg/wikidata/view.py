@@ -1,0 +1,88 @@
+"""The Wikidata-shaped view: the graph's facts restated in Wikidata's RDF model, in one named graph.
+
+Truthy `wdt:` triples plus full statements (`p:` → statement node → `ps:`, `pq:` qualifiers with value nodes
+giving the time precision, `prov:wasDerivedFrom` → reference node with `pr:P854` = the source article's URL).
+An entity with a verified `owl:sameAs wd:Q…` appears under that IRI; any other keeps ours. The
+`kg/queries/wikidata-view-*.rq` CONSTRUCT queries do the mapping; this module runs them and swaps the graph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.iris import DEFAULT_BASE, graph_iri
+from kg.querying import prefixes
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+STATEMENT_QUERIES = ("membership", "awards", "heads", "coordinates", "aligned")
+PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+def view_graph(base: str = DEFAULT_BASE) -> str:
+    """The named graph holding the view.
+
+    >>> view_graph()
+    'https://w3id.org/learning-cities/graph/wikidata/view'
+    """
+    return graph_iri(base, "wikidata", "view")
+
+
+DEFAULT_BASE_VALUES = f'VALUES ?base {{ "{DEFAULT_BASE}" }}'
+
+
+def load_query(name: str, base: str = DEFAULT_BASE) -> str:
+    """The text of kg/queries/<name>.rq, with its `VALUES ?base` line set to `base`."""
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    if base != DEFAULT_BASE:
+        # the files are runnable as they stand (kg query @file) with the default base, so swap the one line
+        assert text.count(DEFAULT_BASE_VALUES) == 1, f"{name}.rq must hold exactly one {DEFAULT_BASE_VALUES}"
+        text = text.replace(DEFAULT_BASE_VALUES, f"VALUES ?base {{ {ox.Literal(base)} }}")
+    return text
+
+
+def build_view(store: ox.Store, base: str = DEFAULT_BASE) -> int:
+    """Rebuild the view graph from the rest of the store in one transaction; returns the quads written.
+
+    The view reads every named graph except those under graph/wikidata/ (itself, and imports from Wikidata,
+    which are Wikidata's facts, not ours).
+
+    Raises:
+        OSError: the store cannot be written (e.g. opened read-only).
+    """
+    triples = view_triples(store, base)
+    graph = ox.NamedNode(view_graph(base))
+    body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in sorted(triples, key=str))
+    # one update, so readers see the old view or the new one, never an empty graph between them
+    store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+    return len(triples)
+
+
+def view_triples(store: ox.Store, base: str = DEFAULT_BASE) -> set[ox.Triple]:
+    """The triples of the view, computed without writing anything."""
+    own = graph_iri(base, "wikidata") + "/"
+    graphs: list[ox.NamedNode | ox.BlankNode] = [
+        g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(own)
+    ]
+    default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = list(graphs)
+    if not graphs:
+        return set()
+
+    def construct(name: str) -> set[ox.Triple]:
+        result = store.query(
+            load_query(f"wikidata-view-{name}", base),
+            prefixes=prefixes(base),
+            default_graph=default,
+            named_graphs=graphs,
+        )
+        assert isinstance(result, ox.QueryTriples)
+        return set(result)
+
+    triples: set[ox.Triple] = set()
+    for name in STATEMENT_QUERIES:
+        triples |= construct(name)
+    used = {t.object for t in triples if t.predicate == PROV_DERIVED}
+    triples |= {t for t in construct("references") if t.subject in used}
+    triples |= construct("entities")
+    return triples
