@@ -65,7 +65,7 @@ def project_files(root: Path, base: str = DEFAULT_BASE) -> list[ProjectFile]:
             if fmt is None or not path.is_file():
                 continue
             label = str(path.relative_to(root))
-            graph = None if fmt.supports_datasets else graph_iri(base, folder, path.stem)
+            graph = None if fmt.supports_datasets else graph_iri(base, folder, path.name.split(".")[0])
             files.append(ProjectFile(path, label, fmt, graph))
     if not files:
         raise LoadError(f"no RDF files under {root}/{{{','.join(FOLDERS)}}}")
