@@ -77,3 +77,13 @@ class QueryTimeoutError(KGError):
 
 class EngineCrashError(KGError):
     status, title, slug = 503, "Query engine failed", "engine-crash"
+
+
+class QueryFailedError(KGError):
+    """The query parsed but its evaluation failed (for example a SERVICE call that could not be made)."""
+
+    status, title, slug = 500, "Query evaluation failed", "query-failed"
+
+
+class EngineBusyError(KGError):
+    status, title, slug = 503, "All query workers are busy", "busy"

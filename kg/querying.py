@@ -56,8 +56,11 @@ def evaluate(
     base: str = DEFAULT_BASE,
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
+    union_default: bool = True,
 ) -> Results:
     """Run a query; without dataset parameters the default graph is the union of all named graphs.
+
+    With `union_default=False` it is the store's own default graph, as the W3C test suites expect.
 
     Raises:
         QuerySyntaxError: the query does not parse; the message gives the position.
@@ -66,7 +69,7 @@ def evaluate(
         return store.query(
             query,
             prefixes=prefixes(base),
-            use_default_graph_as_union=not default_graphs,
+            use_default_graph_as_union=union_default and not default_graphs,
             default_graph=[ox.NamedNode(g) for g in default_graphs] or None,
             named_graphs=[ox.NamedNode(g) for g in named_graphs] or None,
         )

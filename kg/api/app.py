@@ -5,16 +5,19 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pyoxigraph as ox
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import __version__
-from kg.errors import KGError, RateLimitedError
+from kg.errors import KGError, RateLimitedError, UnauthorizedError
 from kg.settings import Settings
 
 log = logging.getLogger("kg.access")
@@ -49,7 +52,17 @@ def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
         app.state.startup.insert(0, _open_embedded_store)
     app.add_exception_handler(KGError, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _bad_request)  # type: ignore[arg-type]
-    app.middleware("http")(_access_log)
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Authorization", "Content-Type"],
+            expose_headers=["X-KG-Truncated", "X-KG-Row-Limit"],
+        )
+    app.add_middleware(AccessLog)  # added last: outermost, so it times everything, CORS preflights included
     for name in ROUTERS:
         try:
             module = importlib.import_module(name)
@@ -77,7 +90,11 @@ async def _problem(request: Request, exc: KGError) -> JSONResponse:
         "detail": exc.detail,
         "instance": request.url.path,
     }
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
+    headers = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, UnauthorizedError):
+        headers["WWW-Authenticate"] = 'Bearer realm="kg"'
     return JSONResponse(body, status_code=exc.status, media_type="application/problem+json", headers=headers)
 
 
@@ -90,15 +107,53 @@ class _Invalid(KGError):
     status, title, slug = 400, "Bad request", "bad-request"
 
 
-async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    started = time.perf_counter()
-    response = await call_next(request)
-    log.info(
-        '%s "%s %s" %d %.1fms',
-        request.client.host if request.client else "-",
-        request.method,
-        request.url.path,
-        response.status_code,
-        (time.perf_counter() - started) * 1000,
-    )
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own errors (unknown path, wrong method) as problem details too."""
+    error = _Invalid(str(exc.detail))
+    error.status, error.title = exc.status_code, str(exc.detail)
+    error.slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
+    if exc.status_code == 404:
+        error.detail = f"nothing at {request.url.path}; the API is described at /docs"
+    elif exc.status_code == 405:
+        error.detail = f"{request.method} is not allowed on {request.url.path}"
+    response = await _problem(request, error)
+    response.headers.update(exc.headers or {})
     return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logging.getLogger("kg.api").error("unexpected error on %s", request.url.path, exc_info=exc)
+    return await _problem(request, KGError("an unexpected error occurred; it has been logged"))
+
+
+class AccessLog:
+    """One log line per request, with its status and duration; a pure ASGI middleware, so it adds no task."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            client = scope.get("client")
+            log.info(
+                '%s "%s %s" %d %.1fms',
+                client[0] if client else "-",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
