@@ -110,7 +110,8 @@ def parse_data(data: bytes, fmt: ox.RdfFormat, *, source: str = "the data") -> P
     triples: list[ox.Triple] = []
     graphs: set[ox.NamedNode | ox.BlankNode] = set()
     try:
-        for quad in ox.parse(data, format=fmt):
+        # fresh blank node ids: two documents' _:a must not become one node once stored together
+        for quad in ox.parse(data, format=fmt, rename_blank_nodes=True):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 graphs.add(quad.graph_name)
             triple = quad.triple
@@ -147,6 +148,23 @@ def term_to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | 
         # a plain literal is an xsd:string in RDF 1.1; rdflib keeps the two apart, and data writes plain ones
         return rdflib.Literal(term.value, datatype=None if datatype == _XSD_STRING else datatype)
     raise TypeError(f"no rdflib term for {term!r}")
+
+
+def term_to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph one (for storing a report graph).
+
+    >>> term_to_ox(rdflib.Literal("x", lang="fr"))
+    <Literal value=x language=fr>
+    """
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    raise TypeError(f"no pyoxigraph term for {term!r}")
 
 
 def _utf8(data: bytes, source: str) -> str:

@@ -1,0 +1,86 @@
+"""Validating submitted data: the shapes over the submission alone, plus checks against the stored graph.
+
+The stored graph is never validated as a whole. Only the submission goes through pySHACL, with the ontology
+merged in (kg/shacl.py) and, when a store is given, a small set of stored facts about the entities the
+submission names (their types, labels, a network's launch year, a city's country; kg/queries/validate-context.rq).
+Those facts let the rules that span entities work — a membership of the stored GNLC that starts before the
+network's launch year, a kg:country that points at a stored country — and results about the stored entities
+themselves are dropped: a report speaks only of the nodes the submission describes. Existence of referenced
+entities and probable duplicates are SPARQL queries over the store (kg/checks.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDFS
+from rdflib.term import Node
+
+from kg import checks
+from kg.checks import Vocabulary
+from kg.reports import Report, Result, build_report, read_results
+from kg.shacl import load_ontology, load_shapes, validate
+
+# results our checks replace: the shapes report a missing or mistyped reference as a class mismatch
+_REPLACED_BY_CHECKS = {"StoreCheck-unknownReference", "StoreCheck-wrongType"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    shapes: rdflib.Graph
+    ontology: rdflib.Graph
+    vocabulary: Vocabulary
+
+
+def load_rules(root: Path, base: str) -> Rules:
+    """The shapes and the ontology of the project at `root`, loaded once and reused for every validation.
+
+    Raises:
+        FileNotFoundError: `root` has no shapes/ or ontology/ files.
+    """
+    ontology = load_ontology(root)
+    return Rules(load_shapes(root), ontology, checks.vocabulary(ontology, base))
+
+
+def vet(data: rdflib.Graph, rules: Rules, *, store: ox.Store | None, notes: tuple[str, ...] = ()) -> Report:
+    """Validate `data` with the shapes and, when `store` is given, against the stored graph."""
+    vocab = rules.vocabulary
+    context = checks.stored_context(store, data, vocab) if store is not None else rdflib.Graph()
+    outcome = validate(data + context if len(context) else data, shapes=rules.shapes, ontology=rules.ontology)
+    extra: list[Result] = []
+    if store is not None:
+        extra += checks.reference_results(data, context, vocab)
+        extra += checks.duplicate_results(store, data, context, vocab)
+    no_city = checks.no_city_result(data, context, vocab)
+    if no_city is not None:
+        extra.append(no_city)
+    replaced = {(r.focus, r.value) for r in extra if str(r.component).rsplit("/", 1)[-1] in _REPLACED_BY_CHECKS}
+    subjects = set(data.subjects())
+    kept = [
+        (node, r)
+        for node, r in read_results(outcome.report, rules.shapes)
+        if r.focus in subjects and (r.focus, r.value) not in replaced
+    ]
+    focus_nodes = {r.focus for _, r in kept} | {r.focus for r in extra}
+    return build_report(
+        outcome.report,
+        kept,
+        extra,
+        prefixes=checks.report_prefixes(vocab.base),
+        notes=notes,
+        labels=_labels(data, context, focus_nodes),
+    )
+
+
+def _labels(data: rdflib.Graph, context: rdflib.Graph, nodes: set[Node]) -> dict[Node, str]:
+    """Each node's English label (else any label), for readers of the report."""
+    out = {}
+    for node in nodes:
+        labels = [x for g in (data, context) for x in g.objects(node, RDFS.label) if isinstance(x, rdflib.Literal)]
+        if labels:
+            english = [x for x in labels if x.language == "en"]
+            out[node] = str(min(english or labels, key=str))
+    return out
