@@ -144,7 +144,8 @@ def _source_chips(
     graphs: Iterable[str], ctx: Context, sources: dict[str, list[Source]], cited: dict[str, Source]
 ) -> str:
     chips: dict[str, str] = {}
-    for graph in graphs:
+    ordered = sorted(graphs, key=lambda g: (not any(s.article for s in sources.get(g, [])), g))
+    for graph in ordered:
         articles = [s for s in sources.get(graph, []) if s.article]
         # a source article's graph is cited as the article; any other graph is cited as itself
         for source in articles or [Source(graph, article=False)]:

@@ -77,7 +77,8 @@ class Context:
     def literal(self, lit: ox.Literal) -> str:
         value = esc(lit.value)
         if lit.language:
-            return f"<span{_lang_attrs(lit.language, self.lang)}>{value}</span>"
+            badge = f' <small class="datatype" dir="ltr">{esc(lit.language)}</small>'
+            return f"<span{_lang_attrs(lit.language, self.lang)}>{value}</span>{badge}"
         datatype = lit.datatype.value
         if datatype == XSD + "anyURI" and lit.value.startswith(("http://", "https://")):
             return f'<a href="{value}" class="external" dir="ltr">{value}</a>'

@@ -34,6 +34,10 @@ def choose(accept: str | None, format_param: str | None, offers: Sequence[str] =
     'application/ld+json'
     >>> choose("text/html,application/xhtml+xml,*/*;q=0.8", None)
     'text/html'
+    >>> choose("text/turtle, */*", None)
+    'text/turtle'
+    >>> choose("*/*", None)
+    'text/html'
     >>> choose(None, "ntriples")
     'application/n-triples'
 
@@ -48,12 +52,14 @@ def choose(accept: str | None, format_param: str | None, offers: Sequence[str] =
             f"format {format_param!r} is not offered here; try html, turtle, jsonld, ntriples, rdfxml, trig or nquads"
         )
     ranges = _ranges(accept or "*/*")
-    best, best_score = None, 0.0
+    best: str | None = None
+    best_key = (0.0, -1, 0)
     for rank, offer in enumerate(offers):
-        q = _quality(offer, ranges)
-        score = q - rank * 1e-6  # equal weights: our order (HTML first) decides
-        if q > 0 and score > best_score:
-            best, best_score = offer, score
+        q, specificity = _quality(offer, ranges)
+        # highest q, then the most specific range, then our order (HTML first)
+        key = (q, specificity, -rank)
+        if q > 0 and (best is None or key > best_key):
+            best, best_key = offer, key
     if best is None:
         raise NotAcceptableError(f"Accept {accept!r} cannot be served here; try {', '.join(offers)}")
     return best
@@ -97,11 +103,11 @@ def _ranges(header: str) -> list[tuple[str, float, int]]:
     return ranges
 
 
-def _quality(offer: str, ranges: list[tuple[str, float, int]]) -> float:
+def _quality(offer: str, ranges: list[tuple[str, float, int]]) -> tuple[float, int]:
     # the most specific matching range decides, as RFC 9110 §12.5.1 says
     best: tuple[int, float] | None = None
     for media, q, specificity in ranges:
         matches = media in (offer, "*/*") or (media.endswith("/*") and offer.startswith(media[:-1]))
         if matches and (best is None or specificity > best[0]):
             best = (specificity, q)
-    return best[1] if best else 0.0
+    return (best[1], best[0]) if best else (0.0, -1)
