@@ -176,6 +176,9 @@ def header(plan: Plan, rng: random.Random) -> tuple[Block, list[list[Place]]]:
     b.add(unesco, iri(RDF_TYPE), t("UNAgency"), ROUNDS_GRAPH)
     b.add(unesco, iri(RDFS + "label"), lit("UNESCO", lang="en"), ROUNDS_GRAPH)
     b.add(gnlc, iri(KG + "coordinatedBy"), unesco, ROUNDS_GRAPH)
+    award = entity("award", "learning-city-award")
+    b.add(award, iri(RDF_TYPE), t("Award"), ROUNDS_GRAPH)
+    b.add(award, iri(RDFS + "label"), lit("UNESCO Learning City Award", lang="en"), ROUNDS_GRAPH)
     for year, date in ROUNDS:
         r = entity("round", f"gnlc-{year}")
         b.add(r, iri(RDF_TYPE), t("AdmissionRound"), ROUNDS_GRAPH)

@@ -94,17 +94,23 @@ def start(name: str, cmd: Sequence[str], endpoint: str, log: Path, *, env: dict[
     raise RuntimeError(f"{name} did not answer on {endpoint} within {READY_TIMEOUT_S:.0f} s")
 
 
-def stop(server: Server) -> None:
-    """Stop the server's whole process group (uvicorn workers included)."""
+def stop(server: Server, *, graceful_s: float = 0.0) -> None:
+    """Stop the server's whole process group (uvicorn and query workers included).
+
+    With `graceful_s`, the server is first asked to shut down (SIGINT to it alone) and given that long.
+    """
     if server.process.poll() is not None:
         return
-    try:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+    if graceful_s:
+        server.process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=graceful_s)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait(timeout=15)
+            os.killpg(server.process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=15)
+            return
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -118,6 +124,19 @@ def peak_rss_mb(pid: int) -> float:
         match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
         total += int(match.group(1)) / 1024 if match else 0.0
     return total
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of a process and of each live descendant, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[p] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of stat)
+    return out
 
 
 def _descendants(pid: int) -> list[int]:
