@@ -1,4 +1,4 @@
-"""The pages in a real headless Chromium against a real server: home, query, a city, Arabic."""
+"""The pages in a real headless Chromium against `kg serve` on a free port: home, query, a city, Arabic."""
 
 from __future__ import annotations
 
@@ -31,20 +31,6 @@ ARGS = [
 ]
 SCREENSHOTS = os.environ.get("KG_TEST_SCREENSHOTS")  # a folder: each step leaves a screenshot there
 
-# the server process: the project loaded into a fresh in-memory store, served by uvicorn
-SERVER = """
-import sys, pyoxigraph as ox, uvicorn
-from pathlib import Path
-from kg.api.app import create_app
-from kg.loading import load_files, project_files
-from kg.settings import Settings
-root = Path(sys.argv[1])
-settings = Settings(store_path=Path(sys.argv[3]), project_root=root)
-store = ox.Store()
-load_files(store, project_files(root, settings.base_iri), base=settings.base_iri)
-uvicorn.run(create_app(settings, store=store), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -56,10 +42,14 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     store_dir = tmp_path_factory.mktemp("browser-store")
+    # `kg serve` over a fresh on-disk store, which it fills from the project's files before serving
+    command = [sys.executable, "-m", "kg", "serve", "--store", str(store_dir), "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(ROOT), str(port), str(store_dir)],
+        [*command, "--workers", "1", "--log-level", "warning"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "KG_PROJECT_ROOT": str(ROOT)},
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

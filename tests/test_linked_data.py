@@ -246,3 +246,10 @@ def test_iris_follow_the_configured_base(tmp_path: Path) -> None:
         assert ("فاس", "ar") in labels(quads, base + "id/city/fez")
         page = c.get("/id/city/fez", params={"lang": "ar"}).text
         assert 'href="/id/country/morocco?lang=ar"' in page
+
+
+def test_head_answers_like_get(client: TestClient) -> None:
+    response = client.head("/id/city/fez", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    assert client.head("/id/city/nowhere").status_code == 404

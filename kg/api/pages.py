@@ -86,7 +86,9 @@ def query_page(request: Request, lang: LangParam = None, query: str = "") -> HTM
     return _html(home.render_query(ctx, initial=query, query=_query(request)), ctx.lang)
 
 
-@router.get("/id/{path:path}", summary="A resource of the graph, as HTML or RDF by Accept or ?format=")
+@router.api_route(
+    "/id/{path:path}", methods=["GET", "HEAD"], summary="A resource of the graph, as HTML or RDF by Accept or ?format="
+)
 def resource(request: Request, path: str, format: FormatParam = None, lang: LangParam = None) -> Response:
     settings, store = _settings(request), _store(request)
     node = _node(settings.base_iri, "id/" + path)
@@ -104,12 +106,12 @@ def ontology_slash() -> RedirectResponse:
     return RedirectResponse("/def/", status_code=301)
 
 
-@router.get("/def/", summary="The ontology: documentation page or RDF by Accept")
+@router.api_route("/def/", methods=["GET", "HEAD"], summary="The ontology: documentation page or RDF by Accept")
 def ontology_root(request: Request, format: FormatParam = None, lang: LangParam = None) -> Response:
     return _ontology(request, None, format, lang)
 
 
-@router.get("/def/{path:path}", summary="An ontology module, term or concept")
+@router.api_route("/def/{path:path}", methods=["GET", "HEAD"], summary="An ontology module, term or concept")
 def ontology_part(request: Request, path: str, format: FormatParam = None, lang: LangParam = None) -> Response:
     return _ontology(request, path, format, lang)
 
@@ -143,7 +145,9 @@ def _ontology(request: Request, path: str | None, format: str | None, lang: str 
     return _html(entity.render(store, node, ctx, path=request.url.path, query=_query(request)), ctx.lang)
 
 
-@router.get("/graph/{path:path}", summary="A named graph: what it holds and where it comes from")
+@router.api_route(
+    "/graph/{path:path}", methods=["GET", "HEAD"], summary="A named graph: what it holds and where it comes from"
+)
 def graph(request: Request, path: str, format: FormatParam = None, lang: LangParam = None) -> Response:
     settings, store = _settings(request), _store(request)
     node = _node(settings.base_iri, "graph/" + path)

@@ -1,7 +1,4 @@
-"""Choosing between HTML and the RDF formats of a resource from `Accept` or `?format=`.
-
-A small stand-in until kg.negotiation exists; it only picks among the offers given to it.
-"""
+"""Choosing between HTML and the RDF formats of a resource from `Accept` or `?format=`."""
 
 from __future__ import annotations
 
@@ -9,6 +6,7 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
+from kg.accept import choose as accept_choose
 from kg.errors import NotAcceptableError
 from kg.formats import graph_format
 
@@ -51,15 +49,7 @@ def choose(accept: str | None, format_param: str | None, offers: Sequence[str] =
         raise NotAcceptableError(
             f"format {format_param!r} is not offered here; try html, turtle, jsonld, ntriples, rdfxml, trig or nquads"
         )
-    ranges = _ranges(accept or "*/*")
-    best: str | None = None
-    best_key = (0.0, -1, 0)
-    for rank, offer in enumerate(offers):
-        q, specificity = _quality(offer, ranges)
-        # highest q, then the most specific range, then our order (HTML first)
-        key = (q, specificity, -rank)
-        if q > 0 and (best is None or key > best_key):
-            best, best_key = offer, key
+    best = accept_choose(accept, offers, canonical=ALIASES.get)
     if best is None:
         raise NotAcceptableError(f"Accept {accept!r} cannot be served here; try {', '.join(offers)}")
     return best
@@ -80,34 +70,3 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
 def _media_type(name: str) -> str | None:
     fmt = graph_format(name)
     return fmt.media_type if fmt else None
-
-
-def _ranges(header: str) -> list[tuple[str, float, int]]:
-    """(media range, q, specificity) for each range of an Accept header."""
-    ranges = []
-    for part in header.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if not media:
-            continue
-        media = ALIASES.get(media.lower(), media.lower())
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
-        ranges.append((media, q, specificity))
-    return ranges
-
-
-def _quality(offer: str, ranges: list[tuple[str, float, int]]) -> tuple[float, int]:
-    # the most specific matching range decides, as RFC 9110 §12.5.1 says
-    best: tuple[int, float] | None = None
-    for media, q, specificity in ranges:
-        matches = media in (offer, "*/*") or (media.endswith("/*") and offer.startswith(media[:-1]))
-        if matches and (best is None or specificity > best[0]):
-            best = (specificity, q)
-    return (best[1], best[0]) if best else (0.0, -1)
