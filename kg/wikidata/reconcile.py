@@ -164,12 +164,13 @@ class ReconciliationIndex:
         ("Casablanca Municipal Council") extend that name, so Casablanca is the root; None when ambiguous."""
         if len(key) < PREFIX_MIN:
             return None
-        shortest = {}
-        for c in pool:
-            keys = sorted((k for k in self._keys[c.id] if k.startswith(key) and k != key), key=len)
-            if keys:
-                shortest[c.id] = keys[0]
-        roots = [i for i, k in shortest.items() if all(other.startswith(k) for other in shortest.values())]
+        prefixed = {c.id: [k for k in self._keys[c.id] if k.startswith(key) and k != key] for c in pool}
+        prefixed = {i: keys for i, keys in prefixed.items() if keys}
+        roots = [
+            i
+            for i, keys in prefixed.items()
+            if any(all(any(o.startswith(k) for o in others) for others in prefixed.values()) for k in keys)
+        ]
         return self.candidates[roots[0]] if len(roots) == 1 else None
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[Candidate]:

@@ -1,0 +1,141 @@
+"""Federation: a SERVICE clause to an allowlisted endpoint is answered (a second SPARQL endpoint, `oxigraph
+serve`, started here on a loopback port); any other target is refused before a connection is opened."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kg.api.app import create_app
+from kg.settings import Settings
+from tests.fixtures.wikidata.support import ROOT, TestClient, project_store
+
+OXIGRAPH = shutil.which("oxigraph") or str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph")
+# a test value for the remote endpoint, not a fact
+REMOTE_DATA = (
+    "<http://www.wikidata.org/entity/Q80985> <http://www.wikidata.org/prop/direct/P1082> "
+    '"4242"^^<http://www.w3.org/2001/XMLSchema#decimal> .'
+)
+
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("kg.api.sparql") is None, reason="kg/api/sparql.py not written yet"),
+    pytest.mark.skipif(not Path(OXIGRAPH).exists(), reason="the `oxigraph` command (PyPI package oxigraph) is missing"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second SPARQL endpoint on a loopback port; yields its query URL."""
+    where = tmp_path_factory.mktemp("remote")
+    (where / "data.nt").write_text(REMOTE_DATA.strip() + "\n")
+    subprocess.run(
+        [OXIGRAPH, "load", "--location", str(where / "db"), "--file", str(where / "data.nt")],
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [OXIGRAPH, "serve-read-only", "--location", str(where / "db"), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(url, params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("the oxigraph server did not come up")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+class _Tripwire:
+    """A listening socket that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def client(remote: str) -> Iterator[TestClient]:
+    allow = remote.rsplit("/", 1)[0] + "/"
+    settings = Settings(project_root=ROOT, service_allowlist=(allow,), query_workers=1)
+    with TestClient(create_app(settings, store=project_store())) as client:
+        yield client
+
+
+def _bindings(response: httpx.Response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    return [{k: v["value"] for k, v in b.items()} for b in response.json()["results"]["bindings"]]
+
+
+def test_service_to_an_allowlisted_endpoint_is_answered(client: TestClient, remote: str) -> None:
+    query = f"SELECT ?population WHERE {{ SERVICE <{remote}> {{ wd:Q80985 wdt:P1082 ?population }} }}"
+    assert _bindings(client.get("/sparql", params={"query": query})) == [{"population": "4242"}]
+
+
+def test_remote_values_join_local_ones(client: TestClient, remote: str) -> None:
+    query = f"""SELECT ?city ?population WHERE {{
+      ?city owl:sameAs ?item .
+      SERVICE <{remote}> {{ ?item wdt:P1082 ?population }}
+    }}"""
+    rows = _bindings(client.get("/sparql", params={"query": query}))
+    assert rows == [{"city": "https://w3id.org/learning-cities/id/city/fez", "population": "4242"}]
+
+
+def test_other_targets_are_refused_before_any_connection(client: TestClient) -> None:
+    tripwire = _Tripwire()
+    try:
+        query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{tripwire.port}/query> {{ ?s ?p ?o }} }}"
+        response = client.get("/sparql", params={"query": query})
+        time.sleep(0.3)
+    finally:
+        tripwire.close()
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert tripwire.connections == 0
