@@ -178,7 +178,7 @@ def _same_wikidata(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, citie
     out = []
     for c, wd in sorted(links, key=str):
         for other in sorted(stored_by_wd.get(wd, ()), key=str):
-            shown = display(other, vocab.graph)
+            shown = f"<{other}>"
             out.append(_result(vocab, c, OWL_SAME_AS, wd, "probableDuplicate", SAME_WIKIDATA, other=shown))
     return out
 
@@ -216,7 +216,7 @@ def _same_name(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, cities: l
                     "probableDuplicate",
                     SAME_NAME_OTHER_COUNTRY if elsewhere else SAME_NAME,
                     severity="Warning" if elsewhere else "Violation",
-                    other=display(other, vocab.graph),
+                    other=f"<{other}>",
                     name=str(row["name"].value) if row["name"] else "",
                 )
             )

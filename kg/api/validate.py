@@ -1,8 +1,9 @@
 """GET /validate (the upload page) and POST /validate: a SHACL report on submitted data, stored nowhere.
 
-The body is the data itself (its Content-Type names the format) or a multipart/form-data upload (a `file`,
-or a `data` text field, with an optional `format`). The answer follows Accept: a JSON summary (default), the
-SHACL report as Turtle or JSON-LD, or an HTML page; messages follow Accept-Language (or ?lang=) in en/fr/ar.
+The body is the data itself (its Content-Type names the format) or a form (multipart/form-data or
+urlencoded): a `file`, or a `data` text field, with an optional `format` (a media type, or `auto`). The
+answer follows Accept: a JSON summary (default), the SHACL report as Turtle or JSON-LD, or an HTML page;
+messages follow Accept-Language (or ?lang=) in en/fr/ar.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
 from kg.errors import (
     BadRequestError,
@@ -124,7 +125,8 @@ async def read_upload(request: Request, limit: int) -> Upload:
         BadRequestError: a form without data, or a malformed one.
     """
     content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
+    kind = content_type.split(";")[0].strip().lower()
+    if kind not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         fmt = format_for_media_type(content_type or None)  # 415 before reading anything
         return Upload(await read_body(request, limit), fmt, "the body", {})
     raw = await read_body(request, limit)
@@ -133,9 +135,20 @@ async def read_upload(request: Request, limit: int) -> Upload:
         yield raw
 
     try:
-        form = await MultiPartParser(request.headers, replay(), max_files=1, max_fields=16, max_part_size=limit).parse()
+        if kind == "multipart/form-data":
+            parser = MultiPartParser(request.headers, replay(), max_files=1, max_fields=16, max_part_size=limit)
+            form = await parser.parse()
+        else:
+            form = await FormParser(request.headers, replay(), max_fields=16, max_part_size=limit).parse()
     except MultiPartException as e:
-        raise BadRequestError(f"the multipart/form-data body is malformed: {e.message}") from None
+        raise BadRequestError(f"the {kind} body is malformed: {e.message}") from None
+    try:
+        return await _from_form(form)
+    finally:
+        await form.close()  # uploaded files are spooled to temporary files
+
+
+async def _from_form(form: FormData) -> Upload:
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     chosen = fields.get("format", "auto").strip() or "auto"
     upload = form.get("file")

@@ -197,9 +197,16 @@ def hint(result: Result, language: str, graph: rdflib.Graph | None = None) -> st
         "value": display(result.value, graph),
         "focus": display(result.focus, graph),
         "shape": display(result.shape, graph),
-        **dict(result.params),
+        **{k: _compact(v, graph) for k, v in result.params},
     }
     return string.Formatter().vformat(template, (), _Missing(values))
+
+
+def _compact(value: str, graph: rdflib.Graph | None) -> str:
+    """A parameter as the report writes it: `<iri>` with the report's prefixes, anything else as it is."""
+    if value.startswith("<") and value.endswith(">") and graph is not None:
+        return display(rdflib.URIRef(value[1:-1]), graph)
+    return value
 
 
 class _Missing(dict[str, str]):

@@ -231,7 +231,7 @@ def _params(shapes: rdflib.Graph, shape: Node | None) -> tuple[tuple[str, str], 
     for name in _PARAMS:
         v = shapes.value(shape, SH[name])
         if v is not None:
-            out.append((name, str(v) if isinstance(v, rdflib.Literal) else display(v, shapes)))
+            out.append((name, str(v) if isinstance(v, rdflib.Literal) else v.n3()))
     languages = shapes.value(shape, SH.languageIn)
     if languages is not None:
         out.append(("languageIn", ", ".join(str(x) for x in rdflib.collection.Collection(shapes, languages))))
