@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.pages import entity
-from kg.pages.html import Context, esc, page
+from kg.pages.html import Context, esc, local_path, page
 from kg.pages.language import t
 from kg.pages.resources import description, graph_sources, local_name
 from kg.pages.void import VOID, XSD
@@ -34,7 +34,9 @@ def render(store: ox.Store, graph: ox.NamedNode, ctx: Context, *, path: str, que
         key=lambda iri: ctx.labels(iri).lower(),
     )
     derived = graph_sources(store, ctx.base).get(graph.value, [])
-    derived_html = "".join(f"<li>{ctx.link(s.iri)}</li>" for s in derived) or f"<li>{esc(t('none', lang))}</li>"
+    derived_html = (
+        "".join(f"<li>{_source_link(s.iri, ctx)}</li>" for s in derived) or f"<li>{esc(t('none', lang))}</li>"
+    )
     listed = "".join(f"<li>{ctx.link(s)}</li>" for s in subjects[:SHOWN_SUBJECTS])
     more = f"<li>… {len(subjects) - SHOWN_SUBJECTS}</li>" if len(subjects) > SHOWN_SUBJECTS else ""
     facts = entity.render(store, graph, ctx, path=path, query=query) if _described(store, graph) else ""
@@ -55,3 +57,9 @@ def render(store: ox.Store, graph: ox.NamedNode, ctx: Context, *, path: str, que
 
 def _described(store: ox.Store, graph: ox.NamedNode) -> bool:
     return any(True for _ in store.quads_for_pattern(graph, None, None, None))
+
+
+def _source_link(iri: str, ctx: Context) -> str:
+    # an evidence URL has no label in the graph, and its full address says more than its last segment
+    lang = ctx.labels.get(iri)[1]
+    return ctx.link(iri) if lang or local_path(iri, ctx.base) else ctx.link(iri, text=iri)

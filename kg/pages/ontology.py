@@ -48,7 +48,12 @@ class Term:
 def modules(store: ox.Store, base: str) -> dict[str, str]:
     """Each ontology module IRI with the named graph holding it, the core (`<base>def/`) first."""
     rows = select(store, "page-ontology-modules", base)
-    found = {r["module"].value: r["graph"].value for r in rows if r["module"] is not None and r["graph"] is not None}
+    found = {
+        r["module"].value: r["graph"].value
+        for r in rows
+        # the shapes declare an owl:Ontology too, but they are constraints, not vocabulary
+        if r["module"] is not None and r["graph"] is not None and r["module"].value.startswith(base + "def/")
+    }
     return dict(sorted(found.items(), key=lambda kv: (kv[0] != base + "def/", kv[0])))
 
 
