@@ -37,7 +37,7 @@ RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 _LIST = """
-SELECT ?g ?id ?created ?format ?sha256 ?submitter ?triples
+SELECT ?g ?id ?created ?format ?sha256 ?submitter ?triples ?prefix
 WHERE {
     GRAPH ?g {
         ?g a prov:Entity ;
@@ -179,7 +179,15 @@ def stored_report(store: ox.Store, submission: Submission, shapes: rdflib.Graph,
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(submission.graph + "/report")):
         graph.add((term_to_rdflib(q.subject), term_to_rdflib(q.predicate), term_to_rdflib(q.object)))
     found = read_results(graph, shapes)
-    return build_report(graph, found, (), prefixes=report_prefixes(base))
+    labels = {}
+    data = ox.NamedNode(submission.graph)
+    for node in {r.focus for _, r in found}:
+        names = [q.object for q in store.quads_for_pattern(term_to_ox(node), RDFS_LABEL, None, data)]  # type: ignore[arg-type]
+        texts = [n for n in names if isinstance(n, ox.Literal)]
+        if texts:
+            english = [n for n in texts if n.language == "en"]
+            labels[node] = min(n.value for n in english or texts)
+    return build_report(graph, found, (), prefixes=report_prefixes(base), labels=labels)
 
 
 def withdraw(store: ox.Store, base: str, submission_id: str) -> Submission:
