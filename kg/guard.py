@@ -57,7 +57,7 @@ class _State:
     pending_resolved: bool = True
     prefix_name: str = ""
     prefixes: tuple[tuple[str, str], ...] = ()
-    base: str = ""
+    base: str = ""  # the BASE in force; the caller's default base until a BASE declaration
 
 
 @dataclass
@@ -67,7 +67,7 @@ class _Scan:
     findings: set[Finding] = field(default_factory=set)
 
 
-def scan(text: str, *, prefixes: Mapping[str, str] = {}) -> set[Finding]:  # never mutated
+def scan(text: str, *, prefixes: Mapping[str, str] = {}, base: str = "") -> set[Finding]:  # never mutated
     """Every SERVICE and LOAD target, IRI, `GRAPH ?var` and `CLEAR/DROP ALL|NAMED` in `text`, on any reading.
 
     >>> sorted(f.target for f in scan("SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }") if f.kind == "service")
@@ -85,13 +85,13 @@ def scan(text: str, *, prefixes: Mapping[str, str] = {}) -> set[Finding]:  # nev
     if unescaped != text:
         texts.add(unescaped)  # Oxigraph 0.5 does not unescape \u before parsing; a later version may
     for t in texts:
-        findings |= _scan_one(_Scan(t, prefixes))
+        findings |= _scan_one(_Scan(t, prefixes), base)
     return findings
 
 
-def _scan_one(sc: _Scan) -> set[Finding]:
+def _scan_one(sc: _Scan, base: str) -> set[Finding]:
     seen: set[_State] = set()
-    todo = [_State(0)]
+    todo = [_State(0, base=base)]
     while todo:
         state = todo.pop()
         if state in seen:
@@ -249,7 +249,9 @@ def _string_end(text: str, pos: int) -> int:
     return len(text)
 
 
-def check_remote(text: str, allowlist: Iterable[str], *, prefixes: Mapping[str, str], update: bool = False) -> None:
+def check_remote(
+    text: str, allowlist: Iterable[str], *, prefixes: Mapping[str, str], base: str = "", update: bool = False
+) -> None:
     """Refuse SERVICE (and, in an update, LOAD) targets outside the allowlist, and `SERVICE ?var`.
 
     >>> check_remote("SELECT * { ?s ?p 'SERVICE <http://x/> {}' }", (), prefixes={})
@@ -262,7 +264,7 @@ def check_remote(text: str, allowlist: Iterable[str], *, prefixes: Mapping[str, 
     folded = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text).upper()
     if "SERVICE" not in folded and not (update and "LOAD" in folded):
         return  # nothing to find: the common case costs one pass over the text, not a scan
-    for f in sorted(scan(text, prefixes=prefixes), key=lambda f: (f.kind, f.target)):
+    for f in sorted(scan(text, prefixes=prefixes, base=base), key=lambda f: (f.kind, f.target)):
         if f.kind not in ("service", "load") or (f.kind == "load" and not update):
             continue
         keyword = f.kind.upper()
@@ -279,7 +281,7 @@ def check_remote(text: str, allowlist: Iterable[str], *, prefixes: Mapping[str, 
             )
 
 
-def check_graphs(text: str, protected: Iterable[str], *, prefixes: Mapping[str, str]) -> None:
+def check_graphs(text: str, protected: Iterable[str], *, prefixes: Mapping[str, str], base: str = "") -> None:
     """Refuse an update that names a protected graph, uses `GRAPH ?var`, or clears/drops ALL or NAMED graphs.
 
     >>> check_graphs("INSERT DATA { GRAPH <http://mine/g> { <a:s> <a:p> 1 } }", ["http://kg/graph/"], prefixes={})
@@ -288,7 +290,7 @@ def check_graphs(text: str, protected: Iterable[str], *, prefixes: Mapping[str, 
         ForbiddenError: the update could touch a protected graph.
     """
     prefixes_ = tuple(protected)
-    for f in scan(text, prefixes=prefixes):
+    for f in scan(text, prefixes=prefixes, base=base):
         if f.kind == "iri" and f.target.startswith(prefixes_):
             raise ForbiddenError(
                 f"the update names <{f.target}>, a curated graph loaded from the project's files; "

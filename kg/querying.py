@@ -57,10 +57,12 @@ def evaluate(
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
     union_default: bool = True,
+    base_iri: str | None = None,
 ) -> Results:
     """Run a query; without dataset parameters the default graph is the union of all named graphs.
 
-    With `union_default=False` it is the store's own default graph, as the W3C test suites expect.
+    With `union_default=False` it is the store's own default graph, as the W3C test suites expect;
+    `base_iri` resolves relative IRIs in the query.
 
     Raises:
         QuerySyntaxError: the query does not parse; the message gives the position.
@@ -68,6 +70,7 @@ def evaluate(
     try:
         return store.query(
             query,
+            base_iri=base_iri,
             prefixes=prefixes(base),
             use_default_graph_as_union=union_default and not default_graphs,
             default_graph=[ox.NamedNode(g) for g in default_graphs] or None,

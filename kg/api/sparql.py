@@ -155,8 +155,9 @@ async def sparql_update(request: Request) -> Response:
     text = updates[0]
     _check_length(text, settings)
     known = prefixes(settings.base_iri)
-    check_remote(text, settings.service_allowlist, prefixes=known, update=True)
-    check_graphs(text, [graph_iri(settings.base_iri, c) for c in CURATED], prefixes=known)
+    base = settings.base_iri
+    check_remote(text, settings.service_allowlist, prefixes=known, base=base, update=True)
+    check_graphs(text, [graph_iri(base, c) for c in CURATED], prefixes=known, base=base)
     engine: Engine = request.app.state.engine
     await run_in_threadpool(engine.update, text)
     return Response(status_code=204)
@@ -178,7 +179,7 @@ async def _query(request: Request, params: Sequence[tuple[str, str]]) -> Respons
         raise BadRequestError(f"the request carries {len(queries)} `query` parameters; send exactly one")
     text = queries[0]
     _check_length(text, settings)
-    check_remote(text, settings.service_allowlist, prefixes=prefixes(settings.base_iri))
+    check_remote(text, settings.service_allowlist, prefixes=prefixes(settings.base_iri), base=settings.base_iri)
     results_type, graph_type = _negotiate(request, params)
     job = QueryJob(
         text=text,

@@ -21,7 +21,7 @@ def handle(store: ox.Store, message: tuple[object, ...], conn: Connection) -> tu
             return ("ok",)
         if kind == "update":
             text, base = str(message[1]), str(message[2])
-            store.update(text, prefixes=prefixes(base))
+            store.update(text, base_iri=base, prefixes=prefixes(base))
             return ("ok",)
         job = message[1]
         assert kind == "query" and isinstance(job, QueryJob)
@@ -49,6 +49,7 @@ def _answer(store: ox.Store, job: QueryJob) -> tuple[str, bool, str, bytes]:
         default_graphs=job.default_graphs,
         named_graphs=job.named_graphs,
         union_default=job.union_default,
+        base_iri=job.base,  # relative IRIs resolve against the graph's base: <id/city/fez> works
     )
     if isinstance(results, ox.QueryTriples):
         gfmt = ox.RdfFormat.from_media_type(job.graph_type) if job.graph_type else None

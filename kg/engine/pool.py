@@ -162,7 +162,7 @@ class Engine:
             QuerySyntaxError: the update does not parse.
         """
         try:
-            self.store.update(text, prefixes=prefixes(self.base))
+            self.store.update(text, base_iri=self.base, prefixes=prefixes(self.base))
         except SyntaxError as e:
             raise QuerySyntaxError(f"the update does not parse: {e}") from None
         if _NONDETERMINISTIC.search(text):
