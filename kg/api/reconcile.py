@@ -91,7 +91,7 @@ def manifest(request: Request) -> dict[str, Any]:
         "name": "Learning Cities Knowledge Graph",
         "identifierSpace": base + "id/",
         "schemaSpace": base + "def/",
-        "documentation": service + "/docs",
+        "documentation": str(request.base_url) + "docs#/reconciliation",
         "serviceVersion": __version__,
         "defaultTypes": [{"id": k, "name": v} for k, v in TYPES.items()],
         "view": {"url": base + "id/{{id}}"},
