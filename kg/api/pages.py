@@ -86,9 +86,8 @@ def query_page(request: Request, lang: LangParam = None, query: str = "") -> HTM
     return _html(home.render_query(ctx, initial=query, query=_query(request)), ctx.lang)
 
 
-@router.api_route(
-    "/id/{path:path}", methods=["GET", "HEAD"], summary="A resource of the graph, as HTML or RDF by Accept or ?format="
-)
+@router.get("/id/{path:path}", summary="A resource of the graph, as HTML or RDF by Accept or ?format=")
+@router.head("/id/{path:path}", include_in_schema=False)  # one operation per path in OpenAPI: ids stay unique
 def resource(request: Request, path: str, format: FormatParam = None, lang: LangParam = None) -> Response:
     settings, store = _settings(request), _store(request)
     node = _node(settings.base_iri, "id/" + path)
@@ -106,12 +105,14 @@ def ontology_slash() -> RedirectResponse:
     return RedirectResponse("/def/", status_code=301)
 
 
-@router.api_route("/def/", methods=["GET", "HEAD"], summary="The ontology: documentation page or RDF by Accept")
+@router.get("/def/", summary="The ontology: documentation page or RDF by Accept")
+@router.head("/def/", include_in_schema=False)
 def ontology_root(request: Request, format: FormatParam = None, lang: LangParam = None) -> Response:
     return _ontology(request, None, format, lang)
 
 
-@router.api_route("/def/{path:path}", methods=["GET", "HEAD"], summary="An ontology module, term or concept")
+@router.get("/def/{path:path}", summary="An ontology module, term or concept")
+@router.head("/def/{path:path}", include_in_schema=False)
 def ontology_part(request: Request, path: str, format: FormatParam = None, lang: LangParam = None) -> Response:
     return _ontology(request, path, format, lang)
 
@@ -145,9 +146,8 @@ def _ontology(request: Request, path: str | None, format: str | None, lang: str 
     return _html(entity.render(store, node, ctx, path=request.url.path, query=_query(request)), ctx.lang)
 
 
-@router.api_route(
-    "/graph/{path:path}", methods=["GET", "HEAD"], summary="A named graph: what it holds and where it comes from"
-)
+@router.get("/graph/{path:path}", summary="A named graph: what it holds and where it comes from")
+@router.head("/graph/{path:path}", include_in_schema=False)
 def graph(request: Request, path: str, format: FormatParam = None, lang: LangParam = None) -> Response:
     settings, store = _settings(request), _store(request)
     node = _node(settings.base_iri, "graph/" + path)
