@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from kg.errors import ConfigError
 from kg.iris import DEFAULT_BASE
+from kg.tokens import parse_tokens
 
 N = TypeVar("N", int, float)
 
@@ -27,7 +28,7 @@ class Settings:
     project_root: Path = field(default_factory=_default_root)  # holds ontology/, shapes/, data/
     base_iri: str = DEFAULT_BASE
     languages: tuple[str, ...] = ("en", "fr", "ar")
-    update_token: str | None = None  # no token: read-only, no update route
+    update_token: str | None = None  # no token: read-only, no update route; format in kg/tokens.py
     submit_token: str | None = None  # no token: submissions are refused
     query_timeout: float = 30.0  # seconds per query, enforced by killing the evaluating worker
     max_query_length: int = 100_000  # characters
@@ -50,6 +51,16 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
+        for entry in self.service_allowlist:
+            # as a plain prefix, "https://host" would also allow https://host.evil.example/ and https://host@other/
+            scheme, sep, rest = entry.partition("://")
+            if not (scheme and sep and "/" in rest and rest.split("/", 1)[0]):
+                raise ConfigError(
+                    f"KG_SERVICE_ALLOWLIST entry {entry!r} must be scheme://host[:port]/ followed by an optional path"
+                )
+        for variable, tokens in (("KG_UPDATE_TOKEN", self.update_token), ("KG_SUBMIT_TOKEN", self.submit_token)):
+            if tokens is not None:
+                parse_tokens(tokens, variable=variable)  # a malformed token fails at start-up, not on first use
 
     @property
     def read_only(self) -> bool:

@@ -6,7 +6,6 @@ which send back results already serialized by Oxigraph; this module only moves b
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,7 +22,6 @@ from kg.errors import (
     BadRequestError,
     NotAcceptableError,
     PayloadTooLargeError,
-    UnauthorizedError,
     UnsupportedMediaTypeError,
 )
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, graph_format, result_format
@@ -31,6 +29,7 @@ from kg.guard import check_graphs, check_remote
 from kg.iris import graph_iri
 from kg.querying import prefixes
 from kg.settings import Settings
+from kg.tokens import check_bearer
 
 router = APIRouter(tags=["SPARQL"])
 update_router = APIRouter(tags=["SPARQL"])
@@ -316,7 +315,4 @@ def _check_length(text: str, settings: Settings) -> None:
 
 
 def _authorize(request: Request, settings: Settings) -> None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    expected = settings.update_token or ""
-    if scheme.lower() != "bearer" or not expected or not secrets.compare_digest(token.strip(), expected):
-        raise UnauthorizedError("updates need the header `Authorization: Bearer <token>` with the configured token")
+    check_bearer(request.headers.get("authorization"), settings.update_token or "", variable="KG_UPDATE_TOKEN")

@@ -6,7 +6,6 @@ when one is installed, else the query engine takes a new snapshot of the store (
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -14,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kg.api.validate import Upload, language, read_upload, rules, vet_upload
-from kg.errors import ForbiddenError, UnauthorizedError
+from kg.errors import ForbiddenError
 from kg.reports import summary
 from kg.settings import Settings
 from kg.submissions import (
@@ -25,6 +24,7 @@ from kg.submissions import (
     stored_report,
     withdraw,
 )
+from kg.tokens import check_bearer
 
 router = APIRouter(tags=["submissions"])
 
@@ -45,9 +45,7 @@ def _authorize(request: Request) -> None:
     token = _settings(request).submit_token
     if token is None:
         raise ForbiddenError("this server takes no submissions: it has no KG_SUBMIT_TOKEN")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
-        raise UnauthorizedError("submissions need the header `Authorization: Bearer <token>` with the submit token")
+    check_bearer(request.headers.get("authorization"), token, variable="KG_SUBMIT_TOKEN")
 
 
 def _submitter(request: Request, upload: Upload) -> str:
