@@ -280,9 +280,13 @@ async def _post_params(request: Request, *, direct: str, field: str) -> list[tup
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.max_body_bytes:
         raise PayloadTooLargeError(f"the body exceeds the limit of {settings.max_body_bytes} bytes")
-    body = await request.body()
-    if len(body) > settings.max_body_bytes:
-        raise PayloadTooLargeError(f"the body exceeds the limit of {settings.max_body_bytes} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():  # not request.body(): a chunked body has no length to check first
+        size += len(chunk)
+        if size > settings.max_body_bytes:
+            raise PayloadTooLargeError(f"the body exceeds the limit of {settings.max_body_bytes} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
