@@ -23,7 +23,14 @@ from kg.settings import Settings
 log = logging.getLogger("kg.access")
 
 # each module exposes `router` (an APIRouter); a module not written yet is skipped
-ROUTERS = ("kg.api.sparql", "kg.api.pages", "kg.api.validate", "kg.api.submissions", "kg.api.reconcile")
+ROUTERS = (
+    "kg.api.sparql",
+    "kg.api.pages",
+    "kg.api.validate",
+    "kg.api.submissions",
+    "kg.api.reconcile",
+    "kg.api.admin",
+)
 
 
 def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
@@ -54,6 +61,10 @@ def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _bad_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
+    if settings.rate_limit > 0:  # inside CORS, so a 429 carries CORS headers; inside the access log, which notes it
+        from kg.api.ratelimit import RateLimit
+
+        app.add_middleware(RateLimit, rate=settings.rate_limit)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
