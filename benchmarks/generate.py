@@ -18,6 +18,7 @@ Beside the file, `<out>.params.json` names the entities the query mix is asked a
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -435,8 +436,14 @@ def generate(out: Path, triples: int, seed: int = SEED) -> int:
             n += 1
     tmp.replace(out)
     side = params_path(out)
-    side.write_text(json.dumps({"quads": n, "seed": seed, **params(plan, seed)}, indent=2, ensure_ascii=False) + "\n")
+    meta = {"quads": n, "seed": seed, "generator": generator_version()}
+    side.write_text(json.dumps({**meta, **params(plan, seed)}, indent=2, ensure_ascii=False) + "\n")
     return n
+
+
+def generator_version() -> str:
+    """A digest of this file: data made by another version of the generator is made again."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
 def params_path(out: Path) -> Path:

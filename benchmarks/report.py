@@ -134,6 +134,16 @@ def render(run: Run) -> str:
         "HTTP clients are Python threads with one `httpx.Client` each, on the same 2 cores as the server.",
         "",
     ]
+    lines += [f"**Note:** {note}" for note in run.get("notes", [])] + ([""] if run.get("notes") else [])
+    busy = [s for s in run["sizes"] if max(s.get("loadavg_start", [0])[0], s.get("loadavg_end", [0])[0]) > 1.5]
+    if busy:
+        lines += [
+            f"**Warning: the machine was busy with other work during this run** (1-minute load average up to "
+            f"{max(max(s['loadavg_start'][0], s['loadavg_end'][0]) for s in busy):.1f} on "
+            f"{m['nproc']} cores, before any server of ours was up: other processes shared the cores). "
+            "Absolute numbers and small ratios are unreliable; run again on a quiet machine before acting on them.",
+            "",
+        ]
     for size in run["sizes"]:
         lines += render_size(size)
     lines += render_targets(run)
@@ -144,8 +154,11 @@ def render(run: Run) -> str:
 
 def render_size(size: dict[str, Any]) -> list[str]:
     systems = systems_of(size)
+    load = [f"{x:.1f}" for x in (size.get("loadavg_start", [None])[0], size.get("loadavg_end", [None])[0]) if x]
     lines = [
         f"## {size['label']}: {size['quads']:,} quads ({size['file_mb']:.1f} MB of N-Quads)",
+        "",
+        f"Load average (1 min) at the start and end of this size: {' → '.join(load) or '–'}.",
         "",
         f"Parameters: city `{size['params']['city'].rsplit('/', 1)[-1]}`, country "
         f"`{size['params']['country'].rsplit('/', 1)[-1]}`, year {size['params']['year']}, search "
@@ -395,3 +408,26 @@ def save(run: Run, text: str, folder: Path, machine_name: str | None) -> Path:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:24] or "host"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Render a saved run again (after adding a validation result or a note): `report.py RUN.json`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("run", type=Path, help="a results .json written by run.py")
+    parser.add_argument("--validation", type=Path, help="a validation.py result to include")
+    args = parser.parse_args(argv)
+    run = json.loads(args.run.read_text(encoding="utf-8"))
+    if args.validation:
+        run["validation"] = json.loads(args.validation.read_text(encoding="utf-8"))
+    text = render(run)
+    args.run.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    args.run.with_suffix(".md").write_text(text, encoding="utf-8")
+    shutil.copyfile(args.run.with_suffix(".md"), args.run.parent / "LATEST.md")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

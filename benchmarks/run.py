@@ -42,8 +42,9 @@ def log(message: str) -> None:
 def dataset(label: str, triples: int) -> tuple[Path, Path, float | None]:
     """The generated file for a size (made when missing) and its params; the generation time when made."""
     path = WORK / f"g{label}.nq"
-    if path.exists() and generate.params_path(path).exists():
-        return path, generate.params_path(path), None
+    side = generate.params_path(path)
+    if path.exists() and side.exists() and load_params(side).get("generator") == generate.generator_version():
+        return path, side, None
     log(f"generating {label} ({triples:,} quads) into {path}")
     t0 = time.perf_counter()
     generate.generate(path, triples)
@@ -170,6 +171,7 @@ def bench_size(label: str, triples: int, args: argparse.Namespace) -> dict[str, 
     mix_args = {"mix": mix, "seconds": args.seconds}
     systems: dict[str, Any] = {}
     result: dict[str, Any] = {
+        "loadavg_start": os.getloadavg(),  # other work on the machine shows here, and skews everything
         "label": label,
         "target_triples": triples,
         "quads": int(params["quads"]),
@@ -193,6 +195,7 @@ def bench_size(label: str, triples: int, args: argparse.Namespace) -> dict[str, 
         systems["d"] = {"error": f"skipped above {RDFLIB_MAX // 1000}k triples, too slow"}
     if not args.keep_stores:
         shutil.rmtree(stores, ignore_errors=True)
+    result["loadavg_end"] = os.getloadavg()
     return result
 
 
@@ -209,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kg-workers", type=parse_workers, default=[None], help="kg serve --workers values")
     parser.add_argument("--skip-memory", action="store_true", help="skip pyoxigraph's in-memory store")
     parser.add_argument("--keep-stores", action="store_true", help="keep the stores under benchmarks/work/")
-    parser.add_argument("--validation", action="store_true", help="also run benchmarks/validation.py")
+    parser.add_argument(
+        "--validation", default="", metavar="CITIES", help="also run the validation benchmark, e.g. 100,1000,10000"
+    )
     parser.add_argument("--machine-name", default=None, help="name in the results file (default: <n>core-<host>)")
     parser.add_argument("--no-save", action="store_true", help="print the report only")
     args = parser.parse_args(argv)
@@ -226,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.validation:
         import validation
 
-        run["validation"] = validation.run_all()
+        run["validation"] = validation.run_all(tuple(int(c) for c in args.validation.split(",")))
     run["total_s"] = time.perf_counter() - started
     text = report.render(run)
     print(text)

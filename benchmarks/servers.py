@@ -22,7 +22,7 @@ from measure import Executor, ExecutorFactory
 from mix import Query
 
 VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
-READY_TIMEOUT_S = 120.0
+READY_TIMEOUT_S = 900.0  # kg serve's workers load a snapshot first: minutes at 10M
 
 
 @dataclass
