@@ -43,12 +43,16 @@ class _Worker:
     conn: Connection
     generation: int = -1  # the snapshot it holds
     applied: int = 0  # how many logged writes of that snapshot it has replayed
+    _closing: threading.Lock = field(default_factory=threading.Lock)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.conn.close()
+        """SIGKILL and reap; safe to call from several threads (a timeout and close() may race)."""
+        with self._closing:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            if not self.conn.closed:
+                self.conn.close()
 
 
 @dataclass
