@@ -30,6 +30,7 @@ ROUTERS = (
     "kg.api.submissions",
     "kg.api.reconcile",
     "kg.api.admin",
+    "kg.api.docs",
 )
 
 
@@ -50,6 +51,8 @@ def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
         description="SPARQL 1.1 endpoint, linked-data pages and validation over the UNESCO Global Network "
         "of Learning Cities knowledge graph.",
         lifespan=lifespan,
+        docs_url=None,  # kg.api.docs serves /docs with local assets: the pages work without internet
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
