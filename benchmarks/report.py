@@ -147,6 +147,8 @@ def render(run: Run) -> str:
     for size in run["sizes"]:
         lines += render_size(size)
     lines += render_targets(run)
+    if run.get("analysis"):
+        lines += ["## Where the time goes, and the next change", "", *(f"- {a}" for a in run["analysis"]), ""]
     if "validation" in run:
         lines += render_validation(run["validation"])
     return "\n".join(lines) + "\n"
@@ -417,10 +419,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("run", type=Path, help="a results .json written by run.py")
     parser.add_argument("--validation", type=Path, help="a validation.py result to include")
+    parser.add_argument("--analysis", type=Path, help="a Markdown list (one '- ' item a line) of findings")
     args = parser.parse_args(argv)
     run = json.loads(args.run.read_text(encoding="utf-8"))
     if args.validation:
         run["validation"] = json.loads(args.validation.read_text(encoding="utf-8"))
+    if args.analysis:
+        items = args.analysis.read_text(encoding="utf-8").split("\n- ")
+        run["analysis"] = [" ".join(i.removeprefix("- ").split()) for i in items if i.strip()]
     text = render(run)
     args.run.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
     args.run.with_suffix(".md").write_text(text, encoding="utf-8")
