@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,11 @@ _FORMATS: dict[str, ox.RdfFormat] = {
     ".nq": ox.RdfFormat.N_QUADS,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
+
+# rdflib parses the shapes' SPARQL constraints with pyparsing, which is not thread-safe: two validations at
+# once (the API runs each in a threadpool thread) fail with TypeErrors inside the parser. The GIL makes
+# validation one core's work anyway, so running one at a time costs little.
+_PYSHACL = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -92,16 +98,17 @@ def validate(data: Graph, *, shapes: Graph, ontology: Graph, allow_warnings: boo
         merged.add(triple)
     for triple in ontology:
         merged.add(triple)
-    conforms, report, text = pyshacl.validate(
-        merged,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=False,
-        allow_infos=allow_warnings,
-        allow_warnings=allow_warnings,
-        do_owl_imports=False,
-        inplace=True,
-    )
+    with _PYSHACL:
+        conforms, report, text = pyshacl.validate(
+            merged,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=False,
+            allow_infos=allow_warnings,
+            allow_warnings=allow_warnings,
+            do_owl_imports=False,
+            inplace=True,
+        )
     if not isinstance(conforms, bool) or not isinstance(report, Graph) or not isinstance(text, str):
         raise TypeError("pyshacl.validate returned an unexpected result")
     return ValidationOutcome(conforms=conforms, report=report, text=text)
