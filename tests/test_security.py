@@ -20,6 +20,7 @@ import pytest
 import uvicorn
 from starlette.exceptions import StarletteDeprecationWarning
 
+from benchmarks.loadtest import run_load
 from kg.api.app import create_app
 from kg.cli import main
 from kg.errors import ConfigError
@@ -331,6 +332,33 @@ def test_path_traversal(server: int, path: str) -> None:
     assert status in (400, 404, 406), body[:300]
     assert headers["content-type"].startswith(PROBLEM)
     assert b"root:" not in body
+
+
+@pytest.mark.slow
+def test_small_load_has_no_unexpected_status(server: int) -> None:
+    """benchmarks/loadtest.py in small: 10 clients for 3 s, queries, validations and one slow query."""
+    results = run_load(f"http://127.0.0.1:{server}", clients=10, seconds=3.0, validators=2)
+    assert results.unexpected == {} and not results.failures, (results.unexpected, results.failures)
+    assert results.statuses[("slow", 503)] >= 1  # the time limit stopped it
+    assert sum(n for (kind, _), n in results.statuses.items() if kind == "query") >= 20
+
+
+def test_concurrent_validations(client: TestClient) -> None:
+    """pySHACL parses SPARQL constraints with pyparsing, which is not thread-safe: validations must not overlap."""
+    body = (EXAMPLES / "valid-city.ttl").read_bytes()
+    statuses: list[int] = []
+
+    def validate() -> None:
+        for _ in range(3):
+            response = client.post("/validate", content=body, headers={"Content-Type": "text/turtle"})
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=validate) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 18
 
 
 # --- sizes: headers, bodies (declared and streamed), queries
