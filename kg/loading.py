@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from kg.errors import LoadError
 from kg.iris import DEFAULT_BASE, graph_iri, rebase
 from kg.store import discard_generation, new_generation, publish_generation
+from kg.wikidata.view import build_view
 
 FOLDERS = ("ontology", "shapes", "data")
 EXTENSIONS = {
@@ -231,6 +232,7 @@ def rebuild(
     try:
         store = ox.Store(str(generation))
         load_files(store, files, base=base, progress=progress)
+        build_view(store, base)  # graph/wikidata/view: the same facts in Wikidata's model, for WDQS queries
         store.flush()  # no optimize(): RocksDB compacts in the background, and it cost 16% of a 100k load
         counts = graph_counts(store)
         del store  # RocksDB lets go of its lock only when the handle is dropped

@@ -6,11 +6,14 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 # pyoxigraph parses every format, named graphs included, and never fetches anything (a remote JSON-LD
@@ -28,6 +31,26 @@ _FORMATS: dict[str, ox.RdfFormat] = {
 # once (the API runs each in a threadpool thread) fail with TypeErrors inside the parser. The GIL makes
 # validation one core's work anyway, so running one at a time costs little.
 _PYSHACL = threading.Lock()
+
+
+# pySHACL hands each SPARQL-based constraint to rdflib as text once per focus node, and rdflib parses it
+# anew every time (about 0.1 s a parse): most of a validation's time. The texts are few and fixed by the
+# shapes, so each is parsed once per process. Guarded by _PYSHACL like the parser itself.
+_PREPARED: dict[tuple[str, tuple[tuple[str, str], ...]], Query] = {}
+
+
+class _PreparedQueries(Graph):
+    """A graph whose string queries are parsed once and then reused from _PREPARED."""
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str) and not args:  # pySHACL passes text and initBindings only
+            namespaces = tuple(sorted((str(k), str(v)) for k, v in (kwargs.get("initNs") or {}).items()))
+            key = (query_object, namespaces)
+            prepared = _PREPARED.get(key)
+            if prepared is None:
+                prepared = _PREPARED[key] = prepareQuery(query_object, initNs=dict(namespaces))
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -93,7 +116,7 @@ def validate(data: Graph, *, shapes: Graph, ontology: Graph, allow_warnings: boo
     ``allow_warnings`` keeps sh:Warning and sh:Info results in the report without making the data fail;
     pass ``False`` to make any result count (as the shape tests do).
     """
-    merged = Graph()
+    merged = _PreparedQueries()
     for triple in data:
         merged.add(triple)
     for triple in ontology:

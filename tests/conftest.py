@@ -9,6 +9,7 @@ import pytest
 
 from kg.loading import load_files, project_files
 from kg.settings import Settings
+from kg.wikidata.view import build_view
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -24,6 +25,7 @@ def store(settings: Settings) -> ox.Store:
     """The curated project (ontology, shapes, data) in an in-memory store, for read-only tests."""
     store = ox.Store()
     load_files(store, project_files(ROOT, settings.base_iri), base=settings.base_iri)
+    build_view(store, settings.base_iri)  # as `kg load` does
     return store
 
 

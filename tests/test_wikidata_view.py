@@ -3,7 +3,6 @@ written for the Wikidata Query Service (label service included) answered from it
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
 
@@ -232,25 +231,16 @@ def test_missing_label_falls_back_to_the_qid(wd_store: ox.Store) -> None:
     assert _rows(wd_store, query) == [{"x": FEZ, "xLabel": "Q80985"}]
 
 
-# --- the same through /sparql (needs the endpoint to call rewrite_label_service) ------------------------
-
-HAS_SPARQL = importlib.util.find_spec("kg.api.sparql") is not None
-# the lead wires the rewrite into the endpoint (see docs/readme-wikidata.md); until then these fail for that reason
-WIRED = HAS_SPARQL and "rewrite_label_service" in (ROOT / "kg" / "api" / "sparql.py").read_text(encoding="utf-8")
+# --- the same through /sparql, which rewrites the label service before evaluation ---------------------
 
 
 @pytest.fixture(scope="module")
 def client(wd_store: ox.Store) -> Iterator[TestClient]:
-    if not HAS_SPARQL:
-        pytest.skip("kg/api/sparql.py (the endpoint) is not written yet")
     settings = Settings(project_root=ROOT)
     with TestClient(create_app(settings, store=wd_store)) as client:
         yield client
 
 
-@pytest.mark.xfail(
-    not WIRED, reason="kg/api/sparql.py does not call kg.wikidata.labels.rewrite_label_service yet", strict=True
-)
 @pytest.mark.parametrize("case", list(WDQS_CASES), ids=str)
 def test_wdqs_query_through_the_sparql_endpoint(client: TestClient, wd_store: ox.Store, case: str) -> None:
     query, check = WDQS_CASES[case]

@@ -84,6 +84,8 @@ def rewrite_label_service(query: str, *, base: str = DEFAULT_BASE, auto_language
     >>> rewrite_label_service("SELECT * { ?s ?p ?o }")
     'SELECT * { ?s ?p ?o }'
     """
+    if "service" not in query.lower():
+        return query  # the common case: no tokenizing on the hot path of every query
     tokens = _tokenize(query)
     names = {**prefixes(base), **_declared_prefixes(tokens)}
     services = _find_services(tokens, names)

@@ -46,7 +46,7 @@ def build_view(store: ox.Store, base: str = DEFAULT_BASE) -> int:
     """Rebuild the view graph from the rest of the store in one transaction; returns the quads written.
 
     The view reads every named graph except those under graph/wikidata/ (itself, and imports from Wikidata,
-    which are Wikidata's facts, not ours).
+    which are Wikidata's facts, not ours) and graph/submission/ (data sent in, not curated).
 
     Raises:
         OSError: the store cannot be written (e.g. opened read-only).
@@ -61,9 +61,11 @@ def build_view(store: ox.Store, base: str = DEFAULT_BASE) -> int:
 
 def view_triples(store: ox.Store, base: str = DEFAULT_BASE) -> set[ox.Triple]:
     """The triples of the view, computed without writing anything."""
-    own = graph_iri(base, "wikidata") + "/"
+    # not its own graphs (the view, imports of Wikidata's facts), nor submissions: the view restates
+    # curated facts, the ones a researcher may push to Wikidata
+    skipped = (graph_iri(base, "wikidata") + "/", graph_iri(base, "submission") + "/")
     graphs: list[ox.NamedNode | ox.BlankNode] = [
-        g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(own)
+        g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(skipped)
     ]
     default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = list(graphs)
     if not graphs:
