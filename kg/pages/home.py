@@ -63,17 +63,31 @@ def rounds(store: ox.Store, base: str) -> list[Round]:
 
 
 def examples() -> list[Example]:
-    """The example queries shipped in kg/queries/examples, titled by their first comment line."""
+    """The example queries shipped in kg/queries/examples (the competency questions), titled by their question."""
     folder = resources.files("kg") / "queries" / "examples"
     found = []
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".rq"):
             continue
         text = item.read_text(encoding="utf-8")
-        first = text.splitlines()[0] if text else ""
-        title = first.lstrip("# ").strip() if first.startswith("#") else item.name
-        found.append(Example(item.name.removesuffix(".rq"), title, text))
+        found.append(Example(item.name.removesuffix(".rq"), _title(text) or item.name, text))
     return found
+
+
+def _title(text: str) -> str:
+    r"""The question a query opens with: its leading comment lines up to the first question mark.
+
+    >>> _title("# Q3. After each round, how many cities did\n# the network count?\n# Per round ...\nSELECT")
+    'Q3. After each round, how many cities did the network count?'
+    """
+    words: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        words.append(line.lstrip("# ").strip())
+        if words[-1].endswith("?"):
+            break
+    return " ".join(words)
 
 
 def render_home(store: ox.Store, ctx: Context, *, triples: int, graphs: int, query: dict[str, str]) -> str:

@@ -86,8 +86,16 @@ def _bounded(store: ox.Store, node: Subject) -> Iterator[ox.Quad]:
                 todo.append(quad.object)
 
 
+# graph/wikidata/view restates the other graphs' facts in Wikidata's model, for WDQS-style queries at /sparql;
+# on an entity's page and in its description those would be the same facts twice
+DERIVED_GRAPH = "/graph/wikidata/view"
+
+
 def _named(quad: ox.Quad) -> bool:
-    return not isinstance(quad.graph_name, ox.DefaultGraph)
+    graph = quad.graph_name
+    if isinstance(graph, ox.DefaultGraph):
+        return False
+    return not (isinstance(graph, ox.NamedNode) and graph.value.endswith(DERIVED_GRAPH))
 
 
 def triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
