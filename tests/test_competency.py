@@ -1,4 +1,6 @@
-"""Competency questions over the curated data (kg/queries/examples/, answers in tests/cases/queries/), and checks on the data's links and labels.
+"""Competency questions over the curated data, and checks on the data's links and labels.
+
+The questions are kg/queries/examples/*.rq (the query page offers them); their answers, tests/cases/queries/.
 
 Each `<name>.rq` opens with the question it answers; `<name>.expected.json` holds the answer derived from the
 sources (a list of rows, each a dict variable -> lexical value; unbound variables are absent). Rows are
