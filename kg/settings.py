@@ -25,6 +25,11 @@ def _default_root() -> Path:
 class Settings:
     store_path: Path = Path("var/store")  # on-disk Oxigraph; survives restarts
     store_url: str | None = None  # an external SPARQL 1.1 store instead of the embedded one
+    store_update_url: str | None = None  # default: <store_url>/update (Oxigraph's layout; kg/remote.py)
+    store_gsp_url: str | None = None  # Graph Store Protocol; default: <store_url>/store
+    store_user: str | None = None  # HTTP basic auth for the external store
+    store_password: str | None = None
+    store_timeout_param: str | None = None  # the store's own query timeout parameter: NAME or NAME:ms
     project_root: Path = field(default_factory=_default_root)  # holds ontology/, shapes/, data/
     base_iri: str = DEFAULT_BASE
     languages: tuple[str, ...] = ("en", "fr", "ar")
@@ -72,6 +77,11 @@ class Settings:
         return cls(
             store_path=Path(env.get("KG_STORE_PATH", str(d.store_path))),
             store_url=env.get("KG_STORE_URL") or None,
+            store_update_url=env.get("KG_STORE_UPDATE_URL") or None,
+            store_gsp_url=env.get("KG_STORE_GSP_URL") or None,
+            store_user=env.get("KG_STORE_USER") or None,
+            store_password=env.get("KG_STORE_PASSWORD") or None,
+            store_timeout_param=env.get("KG_STORE_TIMEOUT_PARAM") or None,
             project_root=Path(env["KG_PROJECT_ROOT"]) if "KG_PROJECT_ROOT" in env else d.project_root,
             base_iri=env.get("KG_BASE_IRI", d.base_iri),
             update_token=env.get("KG_UPDATE_TOKEN") or None,

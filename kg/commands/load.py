@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.commands import add_store_option, settings_from
-from kg.loading import data_files, project_files, rebuild
+from kg.loading import GraphCount, ProjectFile, data_files, project_files, rebuild
+from kg.remote import open_remote
+from kg.remote_loading import PushStep, push
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024  # smaller inputs load faster than a progress line could say anything
 
 if TYPE_CHECKING:
     from kg.commands import Subparsers
+    from kg.settings import Settings
 
 
 def register(sub: Subparsers) -> None:
@@ -22,7 +25,9 @@ def register(sub: Subparsers) -> None:
         "load",
         help="rebuild the store from the project's files",
         description="Rebuild the store from ontology/, shapes/ and data/ (each file in its own named graph), "
-        "plus any FILE given. The old store stays live until the new one is complete.",
+        "plus any FILE given. The old store stays live until the new one is complete. With --store "
+        "http://HOST:PORT, each of those graphs is replaced on that external SPARQL 1.1 store instead "
+        "(Graph Store Protocol; other graphs there are left alone).",
     )
     add_store_option(parser)
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="extra RDF files to load as well")
@@ -35,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     files = [] if args.only else project_files(settings.project_root, settings.base_iri)
     files += data_files(args.files, settings.base_iri)
+    if settings.store_url:
+        return _push(args, settings, files)
     total = sum(f.path.stat().st_size for f in files)
     progress = _ProgressLine() if total >= PROGRESS_MIN_BYTES or sys.stderr.isatty() else None
     started = time.monotonic()
@@ -43,17 +50,44 @@ def run(args: argparse.Namespace) -> int:
     if progress:
         progress.finish()
     if not args.quiet:
-        triples = sum(c.triples for c in counts)
-        width = max((len(c.graph) for c in counts), default=5)
-        for c in counts:
-            print(f"{c.graph:<{width}}  {c.triples:>10,}")
-        print(f"{'total':<{width}}  {triples:>10,}")
-        print(
-            f"loaded {len(files)} files, {triples:,} triples in {len(counts)} graphs into "
-            f"{settings.store_path} in {seconds:.1f} s ({triples / max(seconds, 1e-9):,.0f} triples/s)",
-            file=sys.stderr,
-        )
+        _summary(counts, f"loaded {len(files)} files", str(settings.store_path), seconds)
     return 0
+
+
+def _push(args: argparse.Namespace, settings: Settings, files: list[ProjectFile]) -> int:
+    """Replace each graph of the files on the external store (kg/remote_loading.py); other graphs stay."""
+    progress = None if args.quiet else _push_progress
+    started = time.monotonic()
+    with open_remote(settings) as remote:
+        counts = push(remote, files, base=settings.base_iri, progress=progress)
+    seconds = time.monotonic() - started
+    if progress:
+        print(file=sys.stderr)
+    if not args.quiet:
+        _summary(counts, f"pushed {len(files)} files", str(settings.store_url), seconds)
+    return 0
+
+
+def _push_progress(step: PushStep) -> None:
+    print(
+        f"\rpushing graph {step.graphs_done}/{step.graphs_total}  {step.triples_done:,}/{step.triples_total:,} triples",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _summary(counts: list[GraphCount], what: str, where: str, seconds: float) -> None:
+    triples = sum(c.triples for c in counts)
+    width = max((len(c.graph) for c in counts), default=5)
+    for c in counts:
+        print(f"{c.graph:<{width}}  {c.triples:>10,}")
+    print(f"{'total':<{width}}  {triples:>10,}")
+    print(
+        f"{what}, {triples:,} triples in {len(counts)} graphs into "
+        f"{where} in {seconds:.1f} s ({triples / max(seconds, 1e-9):,.0f} triples/s)",
+        file=sys.stderr,
+    )
 
 
 class _ProgressLine:
