@@ -3,7 +3,7 @@
     python benchmarks/loadtest.py [--clients 50] [--seconds 20] [--timeout 2] [--workers 2]
 
 It starts `kg serve` on a free loopback port over a fresh store (loaded from the project), with a short
-KG_QUERY_TIMEOUT, then runs the clients: most send the competency queries (tests/cases/queries/*.rq), some
+KG_QUERY_TIMEOUT, then runs the clients: most send the competency queries (kg/queries/examples/*.rq), some
 POST the files of examples/ to /validate, and one sends a query that runs past the time limit, whose 503 is
 the only error expected. It reports the answers by kind and status, p50/p99 latency per kind, and the memory
 of the server and its query workers (peak RSS sampled during the run, and each process's VmHWM), to
@@ -30,7 +30,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-QUERIES = [p.read_text() for p in sorted((ROOT / "tests" / "cases" / "queries").glob("*.rq"))]
+QUERIES = [p.read_text() for p in sorted((ROOT / "kg" / "queries" / "examples").glob("*.rq"))]
 EXAMPLES = [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.ttl"))]
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # runs into any short limit
 EXPECTED = {"query": {200}, "validate": {200, 400}, "slow": {503}}  # 400: examples/invalid-syntax.ttl
@@ -190,7 +190,7 @@ def report(results: Results, memory: Memory, hwm: dict[int, int], *, args: argpa
         f"--timeout {args.timeout:g} --workers {args.workers}` on {os.cpu_count()} cores, loopback. "
         f"{args.clients} clients for {results.seconds:.1f} s: one sends a query that runs past KG_QUERY_TIMEOUT="
         f"{args.timeout:g} s (its 503 is expected), {max(1, args.clients // 4)} POST the files of examples/ to "
-        "/validate, the others send the competency queries of tests/cases/queries/ in turn.",
+        "/validate, the others send the competency queries of kg/queries/examples/ in turn.",
         "",
         f"{total} answers, {total / results.seconds:.0f} per second; unexpected statuses: "
         f"{results.unexpected or 'none'}; transport errors: {dict(results.failures) or 'none'}.",

@@ -93,3 +93,14 @@ def test_export_round_trips(loaded: Path, tmp_path: Path, fmt: str) -> None:
         assert {q.graph_name.value for q in parsed if not isinstance(q.graph_name, ox.DefaultGraph)} >= {
             "https://w3id.org/learning-cities/graph/source/t1"
         }
+
+
+@pytest.mark.parametrize(
+    "command", [["query", "ASK {}"], ["export"], ["backup", "/tmp/never"], ["serve"]], ids=lambda c: c[0]
+)
+def test_a_url_store_is_refused_where_only_the_embedded_one_works(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rather than quietly using var/store while the user means their external store
+    assert main([command[0], "--store", "http://127.0.0.1:9/", *command[1:]]) == 2
+    assert f"`kg {command[0]}` works on the embedded store only" in capsys.readouterr().err

@@ -36,7 +36,7 @@ FUZZ = hypothesis_settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-QUERIES = [p.read_text() for p in sorted((ROOT / "tests" / "cases" / "queries").glob("*.rq"))] + [
+QUERIES = [p.read_text() for p in sorted((ROOT / "kg" / "queries" / "examples").glob("*.rq"))] + [
     "SELECT * WHERE { ?s ?p ?o } LIMIT 5",
     "ASK { ?s a ?t }",
     "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5",

@@ -37,7 +37,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, remote_ok=True)
     files = [] if args.only else project_files(settings.project_root, settings.base_iri)
     files += data_files(args.files, settings.base_iri)
     if settings.store_url:

@@ -75,7 +75,7 @@ def _store(settings: Settings) -> tuple[ox.Store | None, str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, remote_ok=True)
     data = read_files(args.files)
     store, why_not = _store(settings)
     notes: tuple[str, ...] = ()
