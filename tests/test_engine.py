@@ -132,7 +132,12 @@ def test_busy_when_no_worker_frees_up(record: ox.Store) -> None:
 
         runaway = threading.Thread(target=run_away)
         runaway.start()
-        time.sleep(0.2)
+        # ask as soon as the only worker is taken: our wait then ends milliseconds after the runaway is killed,
+        # sooner than a replacement worker can start and load the data (a fixed sleep made this a race)
+        deadline = time.monotonic() + 5
+        while not engine._idle.empty():
+            assert time.monotonic() < deadline, "the runaway query never took the worker"
+            time.sleep(0.001)
         with pytest.raises(EngineBusyError):
             engine.query(job("ASK {}"))
         runaway.join()
