@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from kg.errors import NotAcceptableError, NotFoundError
+from kg.languages import choose_language
 from kg.pages import entity, graph_page, home, ontology, void
 from kg.pages.html import Context, with_lang
-from kg.pages.language import choose_language
 from kg.pages.media import HTML, RDF_FORMATS, choose, rdf_format
 from kg.pages.resources import Labels, description, exists, serialize
 from kg.settings import Settings

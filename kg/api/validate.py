@@ -26,6 +26,7 @@ from kg.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from kg.languages import choose_language
 from kg.pages.html import page
 from kg.parsing import (
     ParsedData,
@@ -35,7 +36,7 @@ from kg.parsing import (
     parse_data,
     to_rdflib,
 )
-from kg.reports import Report, negotiate_language, summary
+from kg.reports import Report, summary
 from kg.reports.html import body as page_body
 from kg.reports.html import t
 from kg.settings import Settings
@@ -207,10 +208,7 @@ def vet_upload(app: FastAPI, upload: Upload) -> tuple[ParsedData, Report]:
 
 def language(request: Request) -> str:
     settings: Settings = request.app.state.settings
-    chosen = request.query_params.get("lang")
-    if chosen in settings.languages:
-        return chosen
-    return negotiate_language(request.headers.get("accept-language"), settings.languages)
+    return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"), settings.languages)
 
 
 def render(report: Report, media: str, lang: str, *, status: int = 200) -> Response:

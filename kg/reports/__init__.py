@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.reports.messages import hint, message, negotiate_language
+from kg.reports.messages import hint, message
 from kg.reports.model import SEVERITIES, Report, Result, Severity, build_report, display, read_results
 from kg.reports.render import summary, text
 
@@ -15,7 +15,6 @@ __all__ = [
     "display",
     "hint",
     "message",
-    "negotiate_language",
     "read_results",
     "summary",
     "text",

@@ -143,37 +143,6 @@ _NO_MESSAGE = {
 }
 
 
-def negotiate_language(header: str | None, available: tuple[str, ...] = LANGUAGES) -> str:
-    """The best of `available` for an Accept-Language header (q-values honoured); the first one otherwise.
-
-    >>> negotiate_language("fr-CH, fr;q=0.9, en;q=0.8")
-    'fr'
-    >>> negotiate_language("de, ar;q=0.5, en;q=0.4")
-    'ar'
-    >>> negotiate_language("de, *;q=0.1")
-    'en'
-    >>> negotiate_language(None)
-    'en'
-    """
-    best, best_q = available[0], 0.0
-    for i, item in enumerate((header or "").split(",")):
-        tag, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, number = param.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(number)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in available and q > best_q:
-            best, best_q = primary, q - i * 1e-6  # earlier entries win ties
-        elif primary == "*" and q > best_q:
-            best, best_q = available[0], q - i * 1e-6
-    return best
-
-
 def message(result: Result, language: str, graph: rdflib.Graph | None = None) -> str:
     """The result's message in `language`, else in English, else the first there is."""
     by_language: dict[str, str] = {}
