@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.net import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +33,9 @@ ARGS = [
 SCREENSHOTS = os.environ.get("KG_TEST_SCREENSHOTS")  # a folder: each step leaves a screenshot there
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     store_dir = tmp_path_factory.mktemp("browser-store")
     # `kg serve` over a fresh on-disk store, which it fills from the project's files before serving
     command = [sys.executable, "-m", "kg", "serve", "--store", str(store_dir), "--port", str(port)]

@@ -11,7 +11,8 @@ import pytest
 from kg.engine import Engine, QueryJob
 from kg.errors import EngineBusyError, QueryFailedError, QuerySyntaxError, QueryTimeoutError
 from kg.iris import DEFAULT_BASE
-from tests.test_safety import RUNAWAY, Listener
+from tests.net import Listener
+from tests.test_safety import RUNAWAY
 
 JSON = "application/sparql-results+json"
 EX = "http://example.org/"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import select
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from kg.errors import QueryTimeoutError
 from kg.loading import graph_counts, project_files
 from kg.remote import RemoteStore, RemoteStoreError, RemoteUnavailableError, Retry, TimeoutParameter
 from kg.remote_loading import push
+from tests.net import free_port
 
 from .conftest import ROOT
 
@@ -32,18 +32,12 @@ OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 FAST = Retry(attempts=3, first_delay=0.01, max_delay=0.05)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `oxigraph serve` on a free loopback port, stopped (and reaped) at the end of the session."""
     if not OXIGRAPH.exists():
         pytest.skip(f"{OXIGRAPH} is missing: pip install oxigraph (the test extra)")
-    port = _free_port()
+    port = free_port()
     command = [str(OXIGRAPH), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph"))]
     command += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -270,6 +264,6 @@ def test_a_store_that_keeps_failing_gives_up() -> None:
     ):
         store.count()
     assert len(seen) == 3
-    nobody = RemoteStore(f"http://127.0.0.1:{_free_port()}", retry=FAST)
+    nobody = RemoteStore(f"http://127.0.0.1:{free_port()}", retry=FAST)
     with nobody, pytest.raises(RemoteUnavailableError, match="ConnectError"):
         nobody.named_graphs()

@@ -3,7 +3,6 @@ a time limit that kills the evaluation, caps, isolation of slow and crashing que
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import warnings
@@ -22,6 +21,7 @@ from kg.loading import load_files, project_files
 from kg.querying import prefixes
 from kg.settings import Settings
 from tests.conftest import ROOT
+from tests.net import Listener
 
 with warnings.catch_warnings():
     # Starlette's TestClient asks for httpx2, which this project does not depend on; httpx works
@@ -33,35 +33,6 @@ TOKEN = "s3cret-token"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 INSERT = f'INSERT DATA {{ GRAPH <{KG}graph/test/mine> {{ <{KG}id/city/new> {LABEL} "New"@en }} }}'
-
-
-class Listener:
-    """A TCP listener on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import httpx
 import pytest
 
 from kg.cli import main
+from tests.net import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -33,7 +27,7 @@ def server(project: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Pope
         "<https://w3id.org/learning-cities/shapes/City> a sh:NodeShape ;\n"
         "    sh:targetClass <https://w3id.org/learning-cities/def/City> .\n"
     )
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "KG_PROJECT_ROOT": str(project),

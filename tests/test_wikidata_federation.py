@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from kg.api.app import create_app
 from kg.settings import Settings
 from tests.fixtures.wikidata.support import ROOT, TestClient, project_store
+from tests.net import Listener, free_port
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph")
 # a test value for the remote endpoint, not a fact
@@ -32,12 +31,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second SPARQL endpoint on a loopback port; yields its query URL."""
@@ -48,7 +41,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [OXIGRAPH, "serve-read-only", "--location", str(where / "db"), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
@@ -70,35 +63,6 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-class _Tripwire:
-    """A listening socket that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +93,7 @@ def test_remote_values_join_local_ones(client: TestClient, remote: str) -> None:
 
 
 def test_other_targets_are_refused_before_any_connection(client: TestClient) -> None:
-    tripwire = _Tripwire()
+    tripwire = Listener()
     try:
         query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{tripwire.port}/query> {{ ?s ?p ?o }} }}"
         response = client.get("/sparql", params={"query": query})
