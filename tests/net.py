@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 
 
@@ -40,3 +41,15 @@ class Listener:
         self._stop.set()
         self._thread.join()
         self.sock.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a server started by a test: SIGTERM, then SIGKILL if it has not gone in 10 s; close its pipe."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout:
+        process.stdout.close()

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.net import free_port
+from tests.net import free_port, stop
 
 pytestmark = pytest.mark.browser
 
@@ -63,14 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

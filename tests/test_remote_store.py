@@ -24,7 +24,7 @@ from kg.errors import QueryTimeoutError
 from kg.loading import graph_counts, project_files
 from kg.remote import RemoteStore, RemoteStoreError, RemoteUnavailableError, Retry, TimeoutParameter
 from kg.remote_loading import push
-from tests.net import free_port
+from tests.net import free_port, stop
 
 from .conftest import ROOT
 
@@ -46,12 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_until_up(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -10,22 +10,10 @@ import rdflib
 from rdflib.namespace import SH
 
 from kg.cli import main
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-SHAPES = "https://w3id.org/learning-cities/shapes/"
-
-# the same table as tests/test_validate_api.py: the one rule each example breaks (None: it conforms)
-EXPECTED = {
-    "valid-city": None,
-    "invalid-missing-english-label": "Entity-labelEn",
-    "invalid-coordinates-out-of-range": "Coordinates-lat",
-    "invalid-membership-before-network": "Membership-startAfterLaunch",
-    "invalid-wikidata-id": "SameAs-wikidataForm",
-    "invalid-unknown-country": "StoreCheck-unknownReference",
-    "invalid-duplicate": "StoreCheck-probableDuplicate",
-    "invalid-not-a-city": "DataCheck-noCity",
-}
+# the same examples and expected rules as over HTTP
+from tests.test_validate_api import EXAMPLES, EXPECTED, SHAPES
 
 
 @pytest.fixture(scope="module")
