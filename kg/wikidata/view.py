@@ -64,19 +64,21 @@ def view_triples(store: ox.Store, base: str = DEFAULT_BASE) -> set[ox.Triple]:
     # not its own graphs (the view, imports of Wikidata's facts), nor submissions: the view restates
     # curated facts, the ones a researcher may push to Wikidata
     skipped = (graph_iri(base, "wikidata") + "/", graph_iri(base, "submission") + "/")
-    graphs: list[ox.NamedNode | ox.BlankNode] = [
-        g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(skipped)
-    ]
-    default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = list(graphs)
+    named = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+    graphs: list[ox.NamedNode | ox.BlankNode] = [g for g in named if not g.value.startswith(skipped)]
     if not graphs:
         return set()
+    # with nothing to leave out (as after `kg load`), the union default graph: naming every graph instead
+    # made the view 100x slower on a 100k-triple store with 900 source graphs
+    union = len(graphs) == len(named)
 
     def construct(name: str) -> set[ox.Triple]:
         result = store.query(
             load_query(f"wikidata-view-{name}", base),
             prefixes=prefixes(base),
-            default_graph=default,
-            named_graphs=graphs,
+            use_default_graph_as_union=union,
+            default_graph=None if union else list(graphs),
+            named_graphs=None if union else graphs,
         )
         assert isinstance(result, ox.QueryTriples)
         return set(result)
