@@ -10,13 +10,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 
 import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
+from kg import named_queries
 from kg.parsing import term_to_rdflib
 from kg.querying import evaluate, prefixes
 from kg.reports import Result, Severity, display
@@ -295,7 +295,7 @@ def _named(iris: Iterable[URIRef]) -> str:
 
 
 def _query(name: str, variable: str, values: str) -> str:
-    text = (resources.files("kg") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+    text = named_queries.load(name)
     placeholder = f"VALUES ?{variable} {{ }}"
     assert placeholder in text, f"{name}.rq has no `{placeholder}` line"
     return text.replace(placeholder, f"VALUES ?{variable} {{ {values} }}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 
 import pyoxigraph as ox
 
+from kg import named_queries
 from kg.pages.language import pick
 from kg.pages.svgmap import Place, wkt_point
 from kg.querying import prefixes
@@ -30,15 +30,10 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Solutions = list[ox.QuerySolution]
 
 
-def load_query(name: str) -> str:
-    """The text of the named query kg/queries/<name>.rq."""
-    return (resources.files("kg") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
-
-
 def select(store: ox.Store, name: str, base: str, **bindings: ox.NamedNode) -> Solutions:
     """Run a named SELECT over the union of named graphs; `bindings` are substituted, never pasted."""
     result = store.query(
-        load_query(name),
+        named_queries.load(name),
         prefixes=prefixes(base),
         use_default_graph_as_union=True,
         substitutions={ox.Variable(k): v for k, v in bindings.items()} or None,

@@ -8,14 +8,12 @@ An entity with a verified `owl:sameAs wd:Q…` appears under that IRI; any other
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 
+from kg import named_queries
 from kg.iris import DEFAULT_BASE, graph_iri
 from kg.querying import prefixes
 
-QUERIES = Path(__file__).resolve().parent.parent / "queries"
 STATEMENT_QUERIES = ("membership", "awards", "heads", "coordinates", "aligned")
 PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 
@@ -34,7 +32,7 @@ DEFAULT_BASE_VALUES = f'VALUES ?base {{ "{DEFAULT_BASE}" }}'
 
 def load_query(name: str, base: str = DEFAULT_BASE) -> str:
     """The text of kg/queries/<name>.rq, with its `VALUES ?base` line set to `base`."""
-    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    text = named_queries.load(name)
     if base != DEFAULT_BASE:
         # the files are runnable as they stand (kg query @file) with the default base, so swap the one line
         assert text.count(DEFAULT_BASE_VALUES) == 1, f"{name}.rq must hold exactly one {DEFAULT_BASE_VALUES}"
