@@ -10,11 +10,11 @@ from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.term import Node
+
+from kg.parsing import to_rdflib
 
 # pyoxigraph parses every format, named graphs included, and never fetches anything (a remote JSON-LD
 # @context is a syntax error), which rdflib's parsers do not guarantee.
@@ -83,8 +83,10 @@ def union_graph(paths: Iterable[Path]) -> Graph:
             quads = list(ox.parse(path=path, format=rdf_format, base_iri=base, rename_blank_nodes=True))
         except SyntaxError as exc:
             raise ValueError(f"{path}: {exc}") from exc
-        for quad in quads:
-            union.add((_node(quad.subject), _node(quad.predicate), _node(quad.object)))
+        try:
+            to_rdflib((q.triple for q in quads), union)
+        except TypeError as exc:  # an RDF 1.2 triple term, which rdflib cannot hold
+            raise ValueError(f"{path}: {exc}") from exc
     return union
 
 
@@ -142,17 +144,3 @@ def _load_dir(directory: Path) -> Graph:
     if not paths:
         raise FileNotFoundError(f"no *.ttl file in {directory}")
     return union_graph(paths)
-
-
-def _node(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = URIRef(term.datatype.value)
-        # rdflib keeps "x" and "x"^^xsd:string apart; shapes write plain strings (sh:in), so data must too.
-        return Literal(term.value) if datatype == XSD.string else Literal(term.value, datatype=datatype)
-    raise ValueError(f"unsupported RDF term {term!r} (RDF-star triple terms are not used here)")
