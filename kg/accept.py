@@ -34,19 +34,32 @@ def parse_accept(header: str) -> list[MediaRange]:
         kind, _, sub = fields[0].lower().partition("/")
         if not kind or not sub or (kind == "*" and sub != "*"):
             continue
-        q, params = 1.0, []
+        params = []
         for f in fields[1:]:
             name, _, value = f.partition("=")
             name, value = name.strip().lower(), value.strip().strip('"')
-            if name == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-            elif name:
+            if name and name != "q":
                 params.append((name, value))
+        q = min(max(weight(fields[1:]), 0.0), 1.0)
         ranges.append(MediaRange(kind, sub, q, tuple(params)))
     return ranges
+
+
+def weight(params: Sequence[str]) -> float:
+    """The q-value among a header entry's `;`-separated parameters: 1 when absent, 0 when unreadable.
+
+    >>> weight([" q=0.5"]), weight(["level=1"]), weight(["q=high"])
+    (0.5, 1.0, 0.0)
+    """
+    q = 1.0
+    for param in params:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip().strip('"'))
+            except ValueError:
+                q = 0.0
+    return q
 
 
 def choose(

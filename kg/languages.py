@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kg.accept import weight
+
 DEFAULT_LANGUAGE = "en"
 
 
@@ -33,14 +35,7 @@ def _ranges(header: str) -> list[tuple[str, float]]:
     ranges = []
     for part in header.split(","):
         tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
+        q = weight(params.split(";"))
         if tag and q > 0:
             ranges.append((tag.lower(), q))
     return ranges
