@@ -5,6 +5,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+import time
+from collections.abc import Callable, Mapping
+
+import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -53,3 +58,29 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
     if process.stdout:
         process.stdout.close()
+
+
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    *,
+    seconds: float,
+    params: Mapping[str, str] | None = None,
+    detail: Callable[[], str] = lambda: "",
+) -> None:
+    """Poll GET `url` until it answers 200; fail the test if the server exits first or time runs out.
+
+    `detail` says more on failure (a log, the server's output).
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, params=params, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode} before {url} answered\n{detail()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer within {seconds:g} s\n{detail()}")
+        time.sleep(0.1)

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.net import free_port, stop
+from tests.net import free_port, stop, wait_until_up
 
 pytestmark = pytest.mark.browser
 
@@ -48,19 +47,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"the server exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not answer /health within 60 s")
-            time.sleep(0.2)
+        # the server's output is read only once it has exited: reading a live pipe would wait for more
+        def output() -> str:
+            exited = process.poll() is not None and process.stdout is not None
+            return process.stdout.read().decode() if exited and process.stdout else ""
+
+        wait_until_up(url + "/health", process, seconds=60, detail=output)
         yield url
     finally:
         stop(process)

@@ -24,7 +24,7 @@ from kg.errors import QueryTimeoutError
 from kg.loading import graph_counts, project_files
 from kg.remote import RemoteStore, RemoteStoreError, RemoteUnavailableError, Retry, TimeoutParameter
 from kg.remote_loading import push
-from tests.net import free_port, stop
+from tests.net import free_port, stop, wait_until_up
 
 from .conftest import ROOT
 
@@ -43,23 +43,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(f"{url}/query", process, seconds=30, params={"query": "ASK {}"})
         yield url
     finally:
         stop(process)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"oxigraph serve exited with {process.returncode}")
-        try:
-            httpx.post(f"{url}/query", content="ASK {}", headers={"Content-Type": "application/sparql-query"})
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"oxigraph serve did not answer at {url} within 30 s")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from kg.cli import main
-from tests.net import free_port
+from tests.net import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +43,8 @@ def server(project: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Pope
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "server.log").read_text())
-            time.sleep(0.2)
+        log_text = (tmp_path / "server.log").read_text
+        wait_until_up(f"{url}/sparql", proc, seconds=60, params={"query": "ASK {}"}, detail=log_text)
         yield url, proc
     finally:
         if proc.poll() is None:

@@ -16,7 +16,7 @@ import pytest
 from kg.api.app import create_app
 from kg.settings import Settings
 from tests.fixtures.wikidata.support import ROOT, TestClient, project_store
-from tests.net import Listener, free_port
+from tests.net import Listener, free_port, wait_until_up
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph")
 # a test value for the remote endpoint, not a fact
@@ -49,16 +49,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/query"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(url, params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("the oxigraph server did not come up")
-            time.sleep(0.1)
+        wait_until_up(url, server, seconds=20, params={"query": "ASK {}"})
         yield url
     finally:
         server.terminate()
