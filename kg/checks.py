@@ -20,10 +20,10 @@ from kg import named_queries
 from kg.parsing import term_to_rdflib
 from kg.querying import evaluate, prefixes
 from kg.reports import Result, Severity, display
+from kg.stores import GRAPH_RESULTS, Store
 
 OWL_SAME_AS = rdflib.OWL.sameAs
 WIKIDATA = "http://www.wikidata.org/entity/"
-_FOLD = ox.NamedNode("urn:kg:fold")
 _NAME_LANGUAGES = ("en", "fr", "ar")
 
 UNKNOWN = {
@@ -118,7 +118,7 @@ def references(vocab: Vocabulary) -> dict[URIRef, tuple[URIRef, ...]]:
     }
 
 
-def stored_context(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary) -> rdflib.Graph:
+def stored_context(store: Store, data: rdflib.Graph, vocab: Vocabulary) -> rdflib.Graph:
     """Stored facts the shapes need about the entities `data` describes or points at (see validate-context.rq)."""
     iris = {s for s in data.subjects() if isinstance(s, URIRef)}
     iris |= {o for p, o in data.predicate_objects() if isinstance(o, URIRef) and p != RDF.type}
@@ -127,7 +127,7 @@ def stored_context(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary) -> rd
     if not iris:
         return context
     results = evaluate(store, _query("validate-context", "s", _named(iris)), base=vocab.base)
-    assert isinstance(results, ox.QueryTriples)
+    assert isinstance(results, GRAPH_RESULTS)
     for t in results:
         context.add((term_to_rdflib(t.subject), term_to_rdflib(t.predicate), term_to_rdflib(t.object)))
     return context
@@ -151,7 +151,7 @@ def reference_results(data: rdflib.Graph, context: rdflib.Graph, vocab: Vocabula
     return out
 
 
-def duplicate_results(store: ox.Store, data: rdflib.Graph, context: rdflib.Graph, vocab: Vocabulary) -> list[Result]:
+def duplicate_results(store: Store, data: rdflib.Graph, context: rdflib.Graph, vocab: Vocabulary) -> list[Result]:
     """Cities new to the store that share a Wikidata id (a Violation) or a name (in en/fr/ar, ignoring case
     and accents) with a stored city: a Violation, or a Warning when the two state different countries."""
     city = vocab.kg("City")
@@ -165,7 +165,7 @@ def duplicate_results(store: ox.Store, data: rdflib.Graph, context: rdflib.Graph
     return _same_wikidata(store, data, vocab, new_cities) + _same_name(store, data, vocab, new_cities)
 
 
-def _same_wikidata(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, cities: list[Node]) -> list[Result]:
+def _same_wikidata(store: Store, data: rdflib.Graph, vocab: Vocabulary, cities: list[Node]) -> list[Result]:
     links = {(c, wd) for c in cities for wd in data.objects(c, OWL_SAME_AS) if str(wd).startswith(WIKIDATA)}
     if not links:
         return []
@@ -183,7 +183,7 @@ def _same_wikidata(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, citie
     return out
 
 
-def _same_name(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, cities: list[Node]) -> list[Result]:
+def _same_name(store: Store, data: rdflib.Graph, vocab: Vocabulary, cities: list[Node]) -> list[Result]:
     names: dict[str, list[tuple[Node, rdflib.Literal]]] = {}
     for c in cities:
         for label in data.objects(c, RDFS.label):
@@ -191,20 +191,20 @@ def _same_name(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, cities: l
                 names.setdefault(fold(str(label)), []).append((c, label))
     if not names:
         return []
-    query = _query("validate-same-name", "key", " ".join(str(ox.Literal(k)) for k in names))
-    rows = store.query(
-        query,
-        prefixes=prefixes(vocab.base),
-        use_default_graph_as_union=True,
-        custom_functions={_FOLD: _fold_term},
-    )
+    rows = evaluate(store, named_queries.load("validate-same-name"), base=vocab.base)
     assert isinstance(rows, ox.QuerySolutions)
+    # (stored city, folded name) -> the first stored name met, and the stored countries
+    found: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    for row in rows:
+        key = fold(str(row["label"].value))
+        if key in names:
+            countries = set(str(row["countries"].value).split()) if row["countries"] else set()
+            name, known = found.setdefault((str(row["stored"].value), key), (str(row["label"].value), set()))
+            known |= countries
     country = vocab.kg("country")
     out = []
-    for row in rows:
-        other = term_to_rdflib(row["stored"])
-        stored_countries = set(str(row["countries"].value).split()) if row["countries"] else set()
-        for c, label in names[str(row["key"].value)]:
+    for (stored, key), (name, stored_countries) in sorted(found.items()):
+        for c, label in names[key]:
             mine = {str(x) for x in data.objects(c, country)}
             elsewhere = bool(mine and stored_countries and not mine & stored_countries)
             out.append(
@@ -216,8 +216,8 @@ def _same_name(store: ox.Store, data: rdflib.Graph, vocab: Vocabulary, cities: l
                     "probableDuplicate",
                     SAME_NAME_OTHER_COUNTRY if elsewhere else SAME_NAME,
                     severity="Warning" if elsewhere else "Violation",
-                    other=f"<{other}>",
-                    name=str(row["name"].value) if row["name"] else "",
+                    other=f"<{stored}>",
+                    name=name,
                 )
             )
     return sorted(out, key=lambda r: (str(r.focus), str(r.value)))
@@ -258,10 +258,6 @@ def fold(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     kept = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(kept.split())
-
-
-def _fold_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.Literal | None:
-    return ox.Literal(fold(term.value)) if isinstance(term, ox.Literal) else None
 
 
 def _result(

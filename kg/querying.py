@@ -8,8 +8,9 @@ import pyoxigraph as ox
 
 from kg.errors import QuerySyntaxError
 from kg.iris import DEFAULT_BASE
+from kg.stores import Results, Store
 
-Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+__all__ = ["Results", "evaluate", "prefixes"]
 
 STANDARD_PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -50,7 +51,7 @@ def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
 
 
 def evaluate(
-    store: ox.Store,
+    store: Store,
     query: str,
     *,
     base: str = DEFAULT_BASE,

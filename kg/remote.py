@@ -27,6 +27,7 @@ from kg.settings import Settings
 SELECT_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 WRITE_TIMEOUT = 300.0  # seconds for one graph store request; a 50,000-triple batch takes well under one
+_Param = tuple[str, str | int | float | bool | None]  # one URL parameter, as httpx types it
 _MESSAGE_CHARS = 500  # of a store's error body, quoted in our error
 
 
@@ -34,6 +35,10 @@ class RemoteStoreError(KGError):
     """The external store refused a request (4xx); `detail` quotes its message."""
 
     status, title, slug = 502, "External store refused the request", "remote-store"
+
+    def __init__(self, detail: str, store_status: int | None = None) -> None:
+        super().__init__(detail)
+        self.store_status = store_status  # the store's own HTTP status, when it answered with one
 
 
 class RemoteUnavailableError(KGError):
@@ -160,8 +165,12 @@ class RemoteStore:
 
     # SPARQL 1.1 Query and Update
 
-    def query(self, text: str, *, timeout: float, accept: str = SELECT_JSON) -> QueryResult:
+    def query(
+        self, text: str, *, timeout: float, accept: str = SELECT_JSON, params: Sequence[tuple[str, str]] = ()
+    ) -> QueryResult:
         """Run a query and return the store's answer untouched; retries count against the same limit.
+
+        `params` go into the URL: the protocol's `default-graph-uri` and `named-graph-uri`, or a store's own.
 
         Raises:
             QueryTimeoutError: the answer was not complete within `timeout` seconds (the connection is closed).
@@ -169,20 +178,25 @@ class RemoteStore:
             RemoteUnavailableError: the store kept failing.
         """
         deadline = time.monotonic() + timeout
-        params = {}
+        url_params: list[_Param] = list(params)
         if self._timeout_parameter:
-            params[self._timeout_parameter.name] = self._timeout_parameter.value(timeout)
+            url_params.append((self._timeout_parameter.name, self._timeout_parameter.value(timeout)))
         headers = {"Content-Type": "application/sparql-query", "Accept": accept}
         for attempt in self._attempts(f"query at {self.query_url}", deadline=deadline):
             with attempt:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                return self._read_query(params, headers, text.encode(), deadline, left)
+                return self._read_query(url_params, headers, text.encode(), deadline, left)
         raise QueryTimeoutError(f"the external store did not answer within {timeout:g} s; the query was cancelled")
 
     def _read_query(
-        self, params: Mapping[str, str], headers: Mapping[str, str], body: bytes, deadline: float, left: float
+        self,
+        params: list[tuple[str, str | int | float | bool | None]],
+        headers: Mapping[str, str],
+        body: bytes,
+        deadline: float,
+        left: float,
     ) -> QueryResult:
         chunks: list[bytes] = []
         try:
@@ -360,7 +374,7 @@ def _check(response: httpx.Response, what: str) -> None:
     message = _message(response)
     if response.status_code >= 500:
         raise _TransientError(f"{response.status_code} {message}", _retry_after(response))
-    raise RemoteStoreError(f"{what}: the store answered {response.status_code}: {message}")
+    raise RemoteStoreError(f"{what}: the store answered {response.status_code}: {message}", response.status_code)
 
 
 def _message(response: httpx.Response) -> str:

@@ -30,6 +30,9 @@ class Settings:
     store_user: str | None = None  # HTTP basic auth for the external store
     store_password: str | None = None
     store_timeout_param: str | None = None  # the store's own query timeout parameter: NAME or NAME:ms
+    # the URL parameter asking the store for "default graph = union of the named graphs" (Oxigraph's); None for
+    # a store configured that way already (Virtuoso)
+    store_union_param: str | None = "union-default-graph"
     project_root: Path = field(default_factory=_default_root)  # holds ontology/, shapes/, data/
     base_iri: str = DEFAULT_BASE
     languages: tuple[str, ...] = ("en", "fr", "ar")
@@ -82,6 +85,7 @@ class Settings:
             store_user=env.get("KG_STORE_USER") or None,
             store_password=env.get("KG_STORE_PASSWORD") or None,
             store_timeout_param=env.get("KG_STORE_TIMEOUT_PARAM") or None,
+            store_union_param=env.get("KG_STORE_UNION_PARAM", d.store_union_param or "") or None,
             project_root=Path(env["KG_PROJECT_ROOT"]) if "KG_PROJECT_ROOT" in env else d.project_root,
             base_iri=env.get("KG_BASE_IRI", d.base_iri),
             update_token=env.get("KG_UPDATE_TOKEN") or None,

@@ -27,6 +27,7 @@ from kg.errors import BadRequestError, NotFoundError
 from kg.parsing import ParsedData, term_to_ox, term_to_rdflib
 from kg.querying import prefixes
 from kg.reports import Report, build_report, read_results
+from kg.stores import Store
 
 _ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -37,8 +38,10 @@ RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 _LIST = """
-SELECT ?g ?id ?created ?format ?sha256 ?submitter ?triples ?prefix
+SELECT ?g ?id ?created ?format ?sha256 ?submitter ?triples
 WHERE {
+    VALUES ?prefix { }
+    VALUES ?g { }
     GRAPH ?g {
         ?g a prov:Entity ;
             dcterms:identifier ?id ;
@@ -95,7 +98,7 @@ def new_id(now: datetime) -> str:
 
 
 def store_submission(
-    store: ox.Store,
+    store: Store,
     parsed: ParsedData,
     report: Report,
     *,
@@ -157,12 +160,12 @@ def submission_quads(
         yield ox.Quad(subject_term, predicate_term, term_to_ox(ro), report_graph)
 
 
-def list_submissions(store: ox.Store, base: str) -> list[Submission]:
+def list_submissions(store: Store, base: str) -> list[Submission]:
     """Every stored submission, newest first."""
     return _select(store, base, None)
 
 
-def get_submission(store: ox.Store, base: str, submission_id: str) -> Submission:
+def get_submission(store: Store, base: str, submission_id: str) -> Submission:
     """
     Raises:
         NotFoundError: no such submission (never made, or withdrawn).
@@ -173,7 +176,7 @@ def get_submission(store: ox.Store, base: str, submission_id: str) -> Submission
     return found[0]
 
 
-def stored_report(store: ox.Store, submission: Submission, shapes: rdflib.Graph, *, base: str) -> Report:
+def stored_report(store: Store, submission: Submission, shapes: rdflib.Graph, *, base: str) -> Report:
     """The report a submission passed, as stored beside it."""
     graph = rdflib.Graph()
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(submission.graph + "/report")):
@@ -190,7 +193,7 @@ def stored_report(store: ox.Store, submission: Submission, shapes: rdflib.Graph,
     return build_report(graph, found, (), prefixes=report_prefixes(base), labels=labels)
 
 
-def withdraw(store: ox.Store, base: str, submission_id: str) -> Submission:
+def withdraw(store: Store, base: str, submission_id: str) -> Submission:
     """Remove a submission's data, provenance and report in one transaction.
 
     Raises:
@@ -203,13 +206,11 @@ def withdraw(store: ox.Store, base: str, submission_id: str) -> Submission:
     return submission
 
 
-def _select(store: ox.Store, base: str, graph: ox.NamedNode | None) -> list[Submission]:
-    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-        ox.Variable("prefix"): ox.Literal(f"{base}graph/submission/")
-    }
-    if graph is not None:
-        substitutions[ox.Variable("g")] = graph
-    rows = store.query(_LIST, prefixes={**prefixes(base), "void": VOID}, substitutions=substitutions)
+def _select(store: Store, base: str, graph: ox.NamedNode | None) -> list[Submission]:
+    # the terms are written by pyoxigraph, which escapes them: nothing from a request is pasted in raw
+    query = _LIST.replace("VALUES ?prefix { }", f"VALUES ?prefix {{ {ox.Literal(f'{base}graph/submission/')} }}")
+    query = query.replace("VALUES ?g { }", f"VALUES ?g {{ {graph} }}" if graph is not None else "")
+    rows = store.query(query, prefixes={**prefixes(base), "void": VOID}, use_default_graph_as_union=False)
     assert isinstance(rows, ox.QuerySolutions)
     out = []
     for row in rows:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, RDFS
 from rdflib.term import Node
@@ -25,6 +24,7 @@ from kg import checks
 from kg.checks import Vocabulary
 from kg.reports import Report, Result, build_report, read_results
 from kg.shacl import load_ontology, load_shapes, validate
+from kg.stores import Store
 
 # results our checks replace: the shapes report a missing or mistyped reference as a class mismatch
 _REPLACED_BY_CHECKS = {"StoreCheck-unknownReference", "StoreCheck-wrongType"}
@@ -51,7 +51,7 @@ def load_rules(root: Path, base: str) -> Rules:
     return Rules(load_shapes(root), ontology, hierarchy, checks.vocabulary(ontology, base))
 
 
-def vet(data: rdflib.Graph, rules: Rules, *, store: ox.Store | None, notes: tuple[str, ...] = ()) -> Report:
+def vet(data: rdflib.Graph, rules: Rules, *, store: Store | None, notes: tuple[str, ...] = ()) -> Report:
     """Validate `data` with the shapes and, when `store` is given, against the stored graph."""
     vocab = rules.vocabulary
     context = checks.stored_context(store, data, vocab) if store is not None else rdflib.Graph()

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from kg.errors import BadRequestError, ForbiddenError
 from kg.settings import Settings
+from kg.stores import Store
 from kg.tokens import check_bearer
 
 router = APIRouter(tags=["admin"])
@@ -39,7 +40,7 @@ def take_backup(request: Request) -> JSONResponse:
     if settings.update_token is None:
         raise ForbiddenError("this server has no KG_UPDATE_TOKEN, so it offers no admin routes")
     who = check_bearer(request.headers.get("authorization"), settings.update_token, variable="KG_UPDATE_TOKEN")
-    store: ox.Store = request.app.state.store
+    store: Store = request.app.state.store
     folder = backups_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kg import __version__
 from kg.errors import KGError, RateLimitedError, UnauthorizedError
 from kg.settings import Settings
+from kg.stores import Store, open_configured, release
 
 log = logging.getLogger("kg.access")
 
@@ -34,8 +34,8 @@ ROUTERS = (
 )
 
 
-def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
-    """The app over `store` (the embedded on-disk store at settings.store_path when None)."""
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """The app over `store`; when None, the store the settings name is opened at start-up and closed at the end."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +59,8 @@ def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
     app.state.startup = []  # callables(app) run at start-up, in order (routers add theirs)
     app.state.shutdown = []
     if store is None:
-        app.state.startup.insert(0, _open_embedded_store)
+        app.state.startup.insert(0, _open_store)
+        app.state.shutdown.insert(0, _close_store)
     app.add_exception_handler(KGError, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _bad_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -90,10 +91,12 @@ def create_app(settings: Settings, *, store: ox.Store | None = None) -> FastAPI:
     return app
 
 
-def _open_embedded_store(app: FastAPI) -> None:
-    from kg.store import open_store
+def _open_store(app: FastAPI) -> None:
+    app.state.store = open_configured(app.state.settings)
 
-    app.state.store = open_store(app.state.settings.store_path)
+
+def _close_store(app: FastAPI) -> None:
+    release(app.state.store)
 
 
 async def _problem(request: Request, exc: KGError) -> JSONResponse:

@@ -18,6 +18,7 @@ from kg.pages.html import Context, with_lang
 from kg.pages.media import HTML, RDF_FORMATS, choose, rdf_format
 from kg.pages.resources import Labels, description, exists, serialize
 from kg.settings import Settings
+from kg.stores import Store
 
 router = APIRouter(tags=["pages"])
 
@@ -35,8 +36,8 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def _store(request: Request) -> ox.Store:
-    store: ox.Store = request.app.state.store
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
     return store
 
 
@@ -185,10 +186,10 @@ def export(request: Request, format: Annotated[str, Query(alias="format")] = "nq
     return StreamingResponse(_nquads(store), media_type=fmt.media_type, headers=headers)
 
 
-def _nquads(store: ox.Store) -> Iterator[bytes]:
+def _nquads(store: Store) -> Iterator[bytes]:
     # N-Quads is line based, so serialized batches simply concatenate
     batch: list[ox.Quad] = []
-    for quad in store:
+    for quad in store.quads_for_pattern(None, None, None, None):
         batch.append(quad)
         if len(batch) >= EXPORT_BATCH:
             yield ox.serialize(batch, format=ox.RdfFormat.N_QUADS) or b""

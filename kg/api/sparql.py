@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from kg.accept import bare, choose
 from kg.description import PREFIXES, service_description
-from kg.engine import Answer, Engine, QueryJob
+from kg.engine import Answer, QueryEngine, QueryJob, engine_for
 from kg.errors import (
     BadRequestError,
     NotAcceptableError,
@@ -29,6 +29,7 @@ from kg.guard import check_graphs, check_remote
 from kg.iris import graph_iri
 from kg.querying import prefixes
 from kg.settings import Settings
+from kg.stores import Store
 from kg.tokens import check_bearer
 from kg.wikidata.labels import rewrite_label_service
 
@@ -76,20 +77,13 @@ def install(app: FastAPI) -> None:
 
 
 def _start_engine(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    engine = Engine(
-        app.state.store,
-        workers=settings.query_workers,
-        timeout=settings.query_timeout,
-        base=settings.base_iri,
-        network=bool(settings.service_allowlist),
-    )
+    engine = engine_for(app.state.store, app.state.settings)
     engine.start()
     app.state.engine = engine
 
 
 def _stop_engine(app: FastAPI) -> None:
-    engine: Engine | None = getattr(app.state, "engine", None)
+    engine: QueryEngine | None = getattr(app.state, "engine", None)
     if engine is not None:
         engine.close()
 
@@ -158,7 +152,7 @@ async def sparql_update(request: Request) -> Response:
     base = settings.base_iri
     check_remote(text, settings.service_allowlist, prefixes=known, base=base, update=True)
     check_graphs(text, [graph_iri(base, c) for c in CURATED], prefixes=known, base=base)
-    engine: Engine = request.app.state.engine
+    engine: QueryEngine = request.app.state.engine
     await run_in_threadpool(engine.update, text)
     return Response(status_code=204)
 
@@ -193,8 +187,8 @@ async def _query(request: Request, params: Sequence[tuple[str, str]]) -> Respons
         named_graphs=tuple(_values(params, "named-graph-uri")),
         offered=OFFERED,
     )
-    engine: Engine = request.app.state.engine
-    answer = await run_in_threadpool(engine.query, job)
+    engine: QueryEngine = request.app.state.engine
+    answer = await engine.aquery(job)
     return _respond(answer, settings)
 
 
@@ -248,7 +242,7 @@ async def _describe(request: Request) -> Response:
         return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
     fmt = ox.RdfFormat.from_media_type(chosen)
     assert fmt is not None
-    store: ox.Store = request.app.state.store
+    store: Store = request.app.state.store
     graphs = await run_in_threadpool(lambda: [str(g.value) for g in store.named_graphs()])
     triples = service_description(
         str(request.url_for("sparql_get")),

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="PATH", help="store folder (default: $KG_STORE_PATH, else var/store)")
+    parser.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="store folder (default: $KG_STORE_PATH, else var/store), or an external store's URL ($KG_STORE_URL)",
+    )
 
 
 def settings_from(args: argparse.Namespace, *, remote_ok: bool = False) -> Settings:

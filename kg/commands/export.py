@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.commands import add_store_option, settings_from
-from kg.store import open_store
+from kg.stores import GRAPH_RESULTS, Store, open_configured
 
 UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE}
@@ -33,8 +33,8 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    store = open_store(settings.store_path, read_only=True)
+    settings = settings_from(args, remote_ok=True)
+    store = open_configured(settings, read_only=True)
     fmt = FORMATS[args.format]
     if args.output:
         with args.output.open("wb") as out:
@@ -45,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(store: ox.Store, fmt: ox.RdfFormat, out: object) -> None:
+def _write(store: Store, fmt: ox.RdfFormat, out: object) -> None:
     if fmt.supports_datasets:
         store.dump(out, fmt)  # type: ignore[arg-type]
     else:
         triples = store.query(UNION)
-        assert isinstance(triples, ox.QueryTriples)
+        assert isinstance(triples, GRAPH_RESULTS)
         triples.serialize(out, fmt)  # type: ignore[arg-type]

@@ -7,13 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-
 from kg.commands import add_store_option, settings_from
 from kg.errors import BadRequestError
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kg.querying import evaluate
-from kg.store import open_store
+from kg.stores import GRAPH_RESULTS, open_configured
 from kg.tables import render_table
 
 if TYPE_CHECKING:
@@ -63,12 +61,12 @@ def read_query(arg: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, remote_ok=True)
     text = read_query(args.query)
-    store = open_store(settings.store_path, read_only=True)
+    store = open_configured(settings, read_only=True)
     results = evaluate(store, text, base=settings.base_iri, default_graphs=args.graph)
     out = sys.stdout.buffer
-    if isinstance(results, ox.QueryTriples):
+    if isinstance(results, GRAPH_RESULTS):
         fmt = GRAPH_FORMATS.get(args.format or "turtle")
         if fmt is None:
             raise BadRequestError(

@@ -26,7 +26,8 @@ def register(sub: Subparsers) -> None:
         "serve",
         help="serve the SPARQL endpoint and the linked-data pages over HTTP",
         description="Serve the API over the embedded store (loading the project's files first if the store is "
-        "empty). Queries run in worker processes with a time limit; see the README for the KG_* settings.",
+        "empty), or over an external SPARQL 1.1 store with --store URL (fill it first with `kg load --store URL`). "
+        "Queries run with a time limit; see the README for the KG_* settings.",
     )
     add_store_option(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -45,14 +46,14 @@ def run(args: argparse.Namespace) -> int:
 
     from kg.api.app import create_app
 
-    settings = settings_from(args)
+    settings = settings_from(args, remote_ok=True)
     if args.workers is not None:
         settings = replace(settings, query_workers=args.workers)  # __post_init__ checks it is positive
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    store = ensure_loaded(settings)
-    app = create_app(settings, store=store)
+    # an external store is opened (and closed) by the app itself; it is filled with `kg load --store URL`
+    app = create_app(settings, store=None if settings.store_url else ensure_loaded(settings))
     # one server process: query parallelism comes from the engine's worker processes
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0

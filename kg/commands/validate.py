@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 import rdflib
 
 from kg.commands import add_store_option, settings_from
@@ -21,7 +20,8 @@ from kg.errors import BadRequestError
 from kg.parsing import format_for_filename, parse_data, to_rdflib
 from kg.reports import summary, text
 from kg.settings import Settings
-from kg.store import current_generation, open_store
+from kg.store import current_generation
+from kg.stores import Store, open_configured
 from kg.vetting import load_rules, vet
 
 if TYPE_CHECKING:
@@ -65,13 +65,13 @@ def read_files(paths: list[Path]) -> rdflib.Graph:
     return graph
 
 
-def _store(settings: Settings) -> tuple[ox.Store | None, str | None]:
+def _store(settings: Settings) -> tuple[Store | None, str | None]:
     """The store for the checks against stored data, or None and the reason they are skipped."""
     if settings.store_url:
-        return None, f"the store at {settings.store_url} is remote"
+        return open_configured(settings, read_only=True), None
     if current_generation(settings.store_path) is None:
         return None, f"there is no store at {settings.store_path} (run `kg load` first)"
-    return open_store(settings.store_path, read_only=True), None
+    return open_configured(settings, read_only=True), None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kg.commands import add_store_option, settings_from
 from kg.errors import BadRequestError
-from kg.store import open_store
+from kg.stores import open_configured
 from kg.wikidata.enrichment import import_facts, read_wikidata_file
 from kg.wikidata.quickstatements import quickstatements, unmatched_csv
 
@@ -58,8 +58,8 @@ def _date(text: str) -> date:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    store = open_store(settings.store_path, read_only=True)
+    settings = settings_from(args, remote_ok=True)
+    store = open_configured(settings, read_only=True)
     export = quickstatements(store, base=settings.base_iri, retrieved=args.retrieved)
     text = "".join(line + "\n" for line in export.lines)
     if args.output:
@@ -83,11 +83,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, remote_ok=True)
     if not args.file.is_file():
         raise BadRequestError(f"{args.file}: no such file")
     facts = read_wikidata_file(args.file)
-    store = open_store(settings.store_path)
+    store = open_configured(settings)
     report = import_facts(store, facts, name=args.name or args.file.name, source=str(args.file), base=settings.base_iri)
     store.flush()
     print(

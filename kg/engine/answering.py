@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from kg.engine.messages import CHUNK, QueryJob
 from kg.errors import KGError, NotAcceptableError
 from kg.querying import evaluate, prefixes
+from kg.stores import GRAPH_RESULTS, Results, is_graph
 
 
 def handle(store: ox.Store, message: tuple[object, ...], conn: Connection) -> tuple[object, ...] | None:
@@ -34,7 +35,7 @@ def handle(store: ox.Store, message: tuple[object, ...], conn: Connection) -> tu
         return ("error", "bad-request", str(e))
     except (OSError, RuntimeError) as e:
         return ("error", "query-failed", f"the evaluation failed: {e}")
-    chunks = [body[i : i + CHUNK] for i in range(0, len(body), CHUNK)] or [b""]
+    chunks = chunked(body)
     conn.send(("ok", media_type, truncated, form, len(chunks)))
     for chunk in chunks:
         conn.send_bytes(chunk)
@@ -51,7 +52,17 @@ def _answer(store: ox.Store, job: QueryJob) -> tuple[str, bool, str, bytes]:
         union_default=job.union_default,
         base_iri=job.base,  # relative IRIs resolve against the graph's base: <id/city/fez> works
     )
-    if isinstance(results, ox.QueryTriples):
+    return serialize(results, job)
+
+
+def serialize(results: Results, job: QueryJob) -> tuple[str, bool, str, bytes]:
+    """Results written in the job's format, at most `job.max_rows` of them: (media type, truncated, form, bytes).
+
+    Raises:
+        NotAcceptableError: the job accepts no format for this form of results.
+    """
+    if is_graph(results):
+        assert isinstance(results, GRAPH_RESULTS)
         gfmt = ox.RdfFormat.from_media_type(job.graph_type) if job.graph_type else None
         if gfmt is None:
             raise NotAcceptableError(f"no acceptable format for the graph a CONSTRUCT or DESCRIBE gives; {job.offered}")
@@ -64,6 +75,7 @@ def _answer(store: ox.Store, job: QueryJob) -> tuple[str, bool, str, bytes]:
         raise NotAcceptableError(f"no acceptable format for the results of a SELECT or ASK; {job.offered}")
     if isinstance(results, ox.QueryBoolean):
         return rfmt.media_type, False, "boolean", results.serialize(format=rfmt) or b""
+    assert isinstance(results, ox.QuerySolutions)
     # TSV is one solution a line (after the header), so the cap is a line count; other formats are written from it
     tsv, truncated = _capped(results.serialize, ox.QueryResultsFormat.TSV, job.max_rows + 1)
     if rfmt == ox.QueryResultsFormat.TSV:
@@ -71,6 +83,11 @@ def _answer(store: ox.Store, job: QueryJob) -> tuple[str, bool, str, bytes]:
     body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=rfmt)
     assert isinstance(body, bytes)
     return rfmt.media_type, truncated, "solutions", body
+
+
+def chunked(body: bytes) -> list[bytes]:
+    """The pieces a body travels in between processes (at least one, maybe empty)."""
+    return [body[i : i + CHUNK] for i in range(0, len(body), CHUNK)] or [b""]
 
 
 class _Full(Exception):

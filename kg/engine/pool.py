@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import anyio.to_thread
 import pyoxigraph as ox
 
 from kg.engine.messages import Answer, QueryJob, error_for
@@ -158,6 +159,10 @@ class Engine:
             raise EngineCrashError(self._crash_detail(worker, e)) from None
         self._idle.put(worker)
         return Answer(str(media_type), chunks, bool(truncated), str(form))
+
+    async def aquery(self, job: QueryJob) -> Answer:
+        """`query` for the event loop: the wait happens in a thread, not on the loop."""
+        return await anyio.to_thread.run_sync(self.query, job)
 
     def update(self, text: str) -> None:
         """Apply a SPARQL update to the record store, then to the workers before their next query.

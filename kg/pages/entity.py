@@ -25,13 +25,14 @@ from kg.pages.resources import (
     places,
     texts,
 )
+from kg.stores import Store
 
 LIKELY_WIKIDATA = "def/likelyWikidataId"
 FORMAT_NAMES = {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
 FORMAT_NAMES |= {"trig": "TriG", "nquads": "N-Quads"}
 
 
-def render(store: ox.Store, node: ox.NamedNode, ctx: Context, *, path: str, query: dict[str, str]) -> str:
+def render(store: Store, node: ox.NamedNode, ctx: Context, *, path: str, query: dict[str, str]) -> str:
     """The page of `node` in `ctx.lang`."""
     lang, base = ctx.lang, ctx.base
     own = facts(store, node)
@@ -94,7 +95,7 @@ def _order(fact: Fact, ctx: Context) -> tuple[int, str, str]:
 
 
 def _facts_table(
-    rows: Sequence[Fact], ctx: Context, store: ox.Store, sources: dict[str, list[Source]], cited: dict[str, Source]
+    rows: Sequence[Fact], ctx: Context, store: Store, sources: dict[str, list[Source]], cited: dict[str, Source]
 ) -> str:
     if not rows:
         return f'<p class="empty">{esc(t("none", ctx.lang))}</p>'
@@ -125,7 +126,7 @@ def _incoming_table(
     return table((esc(h) for h in headers), cells, css="facts incoming")
 
 
-def _value(value: ox.NamedNode | ox.BlankNode | ox.Literal, ctx: Context, store: ox.Store, *, depth: int) -> str:
+def _value(value: ox.NamedNode | ox.BlankNode | ox.Literal, ctx: Context, store: Store, *, depth: int) -> str:
     if isinstance(value, ox.Literal):
         return ctx.literal(value)
     if isinstance(value, ox.NamedNode):
@@ -164,7 +165,7 @@ def _graph_name(iri: str, base: str) -> str:
     return iri[len(prefix) :] if iri.startswith(prefix) else local_name(iri)
 
 
-def _sources_list(store: ox.Store, cited: dict[str, Source], ctx: Context) -> str:
+def _sources_list(store: Store, cited: dict[str, Source], ctx: Context) -> str:
     if not cited:
         return f'<p class="empty">{esc(t("none", ctx.lang))}</p>'
     items = []
@@ -202,7 +203,7 @@ def _wikidata(own: Sequence[Fact], base: str, lang: str) -> str:
     return f'<p class="wikidata"><strong>{esc(t("wikidata", lang))}:</strong> {" ".join(dict.fromkeys(links))}</p>'
 
 
-def _minimap(store: ox.Store, node: ox.NamedNode, ctx: Context) -> str:
+def _minimap(store: Store, node: ox.NamedNode, ctx: Context) -> str:
     known = places(store, ctx.base)
     here = next((p for p in known if p.iri == node.value), None)
     if here is None:

@@ -9,21 +9,22 @@ from kg.pages.html import Context, esc, local_path, page
 from kg.pages.language import t
 from kg.pages.resources import description, graph_sources, local_name
 from kg.pages.void import VOID, XSD
+from kg.stores import Store
 
 SHOWN_SUBJECTS = 500  # a page lists at most this many resources; the dump has them all
 
 
-def size(store: ox.Store, graph: ox.NamedNode) -> int:
+def size(store: Store, graph: ox.NamedNode) -> int:
     return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
 
 
-def describe(store: ox.Store, graph: ox.NamedNode) -> list[ox.Quad]:
+def describe(store: Store, graph: ox.NamedNode) -> list[ox.Quad]:
     """The graph's description (from graph/provenance and graph/load) and its size as void:triples."""
     count = ox.Literal(str(size(store, graph)), datatype=ox.NamedNode(XSD + "integer"))
     return [*description(store, graph), ox.Quad(graph, ox.NamedNode(VOID + "triples"), count, ox.DefaultGraph())]
 
 
-def render(store: ox.Store, graph: ox.NamedNode, ctx: Context, *, path: str, query: dict[str, str]) -> str:
+def render(store: Store, graph: ox.NamedNode, ctx: Context, *, path: str, query: dict[str, str]) -> str:
     lang = ctx.lang
     subjects = sorted(
         {
@@ -55,7 +56,7 @@ def render(store: ox.Store, graph: ox.NamedNode, ctx: Context, *, path: str, que
     return page(title=local_name(graph.value), body=body, lang=lang, path=path, query=query)
 
 
-def _described(store: ox.Store, graph: ox.NamedNode) -> bool:
+def _described(store: Store, graph: ox.NamedNode) -> bool:
     return any(True for _ in store.quads_for_pattern(graph, None, None, None))
 
 

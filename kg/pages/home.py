@@ -12,6 +12,7 @@ from kg.pages import svgmap
 from kg.pages.html import Context, esc, page
 from kg.pages.language import t
 from kg.pages.resources import places, select
+from kg.stores import Store
 
 
 @dataclass
@@ -32,13 +33,13 @@ class Example:
     query: str
 
 
-def class_counts(store: ox.Store, base: str) -> list[tuple[str, int]]:
+def class_counts(store: Store, base: str) -> list[tuple[str, int]]:
     """(class IRI, distinct instances) for each class of our ontology, largest first."""
     rows = select(store, "page-class-counts", base)
     return [(r["class"].value, int(r["n"].value)) for r in rows if r["class"] is not None and r["n"] is not None]
 
 
-def rounds(store: ox.Store, base: str) -> list[Round]:
+def rounds(store: Store, base: str) -> list[Round]:
     """The admission rounds in date order; a figure two sources state differently keeps both values."""
     found: dict[str, Round] = {}
     for row in select(store, "page-rounds", base):
@@ -90,7 +91,7 @@ def _title(text: str) -> str:
     return " ".join(words)
 
 
-def render_home(store: ox.Store, ctx: Context, *, triples: int, graphs: int, query: dict[str, str]) -> str:
+def render_home(store: Store, ctx: Context, *, triples: int, graphs: int, query: dict[str, str]) -> str:
     lang = ctx.lang
     counts = class_counts(store, ctx.base)
     counts_html = "".join(

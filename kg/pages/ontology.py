@@ -21,6 +21,7 @@ from kg.pages.resources import (
     texts,
 )
 from kg.pages.resources import Term as RdfTerm
+from kg.stores import Store
 
 TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 KINDS = {
@@ -45,7 +46,7 @@ class Term:
     module: str
 
 
-def modules(store: ox.Store, base: str) -> dict[str, str]:
+def modules(store: Store, base: str) -> dict[str, str]:
     """Each ontology module IRI with the named graph holding it, the core (`<base>def/`) first."""
     rows = select(store, "page-ontology-modules", base)
     found = {
@@ -57,7 +58,7 @@ def modules(store: ox.Store, base: str) -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda kv: (kv[0] != base + "def/", kv[0])))
 
 
-def terms(store: ox.Store, base: str) -> list[Term]:
+def terms(store: Store, base: str) -> list[Term]:
     """Every class, property and concept an ontology module defines (rdfs:isDefinedBy)."""
     found: dict[str, Term] = {}
     for row in select(store, "page-ontology-terms", base):
@@ -67,12 +68,12 @@ def terms(store: ox.Store, base: str) -> list[Term]:
     return list(found.values())
 
 
-def quads(store: ox.Store, graphs: list[str]) -> list[ox.Quad]:
+def quads(store: Store, graphs: list[str]) -> list[ox.Quad]:
     """All statements of the given ontology graphs."""
     return [q for g in graphs for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
 
 
-def render(store: ox.Store, ctx: Context, *, only: str | None, path: str, query: dict[str, str]) -> str:
+def render(store: Store, ctx: Context, *, only: str | None, path: str, query: dict[str, str]) -> str:
     """The documentation page: every module (or only the module `only`) with its terms."""
     lang = ctx.lang
     found = modules(store, ctx.base)
@@ -103,12 +104,12 @@ def _slug(module: str, base: str) -> str:
     return rest or "core"
 
 
-def _title(store: ox.Store, module: str, lang: str) -> str:
+def _title(store: Store, module: str, lang: str) -> str:
     found = pick(texts(store, ox.NamedNode(module), [TITLE]), lang)
     return found[0] if found else local_name(module)
 
 
-def _module(store: ox.Store, module: str, members: list[Term], ctx: Context) -> str:
+def _module(store: Store, module: str, members: list[Term], ctx: Context) -> str:
     node = ox.NamedNode(module)
     comment = pick(texts(store, node, COMMENT_PREDICATES), ctx.lang)
     parts = [
@@ -126,7 +127,7 @@ def _module(store: ox.Store, module: str, members: list[Term], ctx: Context) -> 
     return "".join(parts)
 
 
-def _term(store: ox.Store, term: Term, ctx: Context) -> str:
+def _term(store: Store, term: Term, ctx: Context) -> str:
     node = ox.NamedNode(term.iri)
     labels = texts(store, node, LABEL_PREDICATES)
     comments = texts(store, node, COMMENT_PREDICATES)
@@ -155,7 +156,7 @@ def _term(store: ox.Store, term: Term, ctx: Context) -> str:
     )
 
 
-def _expression(store: ox.Store, node: RdfTerm, ctx: Context, depth: int = 0) -> str:
+def _expression(store: Store, node: RdfTerm, ctx: Context, depth: int = 0) -> str:
     """A class or datatype: a link, or `A | B` for an owl:unionOf of them."""
     if isinstance(node, ox.NamedNode):
         if node.value.startswith(ctx.base + "def/") and "/" not in node.value[len(ctx.base + "def/") :]:
@@ -168,7 +169,7 @@ def _expression(store: ox.Store, node: RdfTerm, ctx: Context, depth: int = 0) ->
     return "…"
 
 
-def _list(store: ox.Store, head: RdfTerm) -> list[RdfTerm]:
+def _list(store: Store, head: RdfTerm) -> list[RdfTerm]:
     items: list[RdfTerm] = []
     first, rest, nil = (ox.NamedNode(RDF + n) for n in ("first", "rest", "nil"))
     seen: set[RdfTerm] = set()

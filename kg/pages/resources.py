@@ -12,6 +12,7 @@ from kg import named_queries
 from kg.pages.language import pick
 from kg.pages.svgmap import Place, wkt_point
 from kg.querying import prefixes
+from kg.stores import Store
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -30,26 +31,21 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Solutions = list[ox.QuerySolution]
 
 
-def select(store: ox.Store, name: str, base: str, **bindings: ox.NamedNode) -> Solutions:
-    """Run a named SELECT over the union of named graphs; `bindings` are substituted, never pasted."""
-    result = store.query(
-        named_queries.load(name),
-        prefixes=prefixes(base),
-        use_default_graph_as_union=True,
-        substitutions={ox.Variable(k): v for k, v in bindings.items()} or None,
-    )
+def select(store: Store, name: str, base: str) -> Solutions:
+    """Run a named SELECT over the union of named graphs."""
+    result = store.query(named_queries.load(name), prefixes=prefixes(base), use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions), f"{name}.rq is not a SELECT"
     return list(result)
 
 
-def exists(store: ox.Store, node: ox.NamedNode) -> bool:
+def exists(store: Store, node: ox.NamedNode) -> bool:
     """Whether any named graph mentions `node` as a subject or an object."""
     return any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
         True for _ in store.quads_for_pattern(None, None, node, None)
     )
 
 
-def description(store: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
+def description(store: Store, node: ox.NamedNode) -> list[ox.Quad]:
     """The concise bounded description of `node` (graphs kept), plus the labels of the IRIs it links to.
 
     A resource only ever used as an object is described by the statements that point at it.
@@ -65,7 +61,7 @@ def description(store: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
     return quads
 
 
-def _bounded(store: ox.Store, node: Subject) -> Iterator[ox.Quad]:
+def _bounded(store: Store, node: Subject) -> Iterator[ox.Quad]:
     seen: set[Subject] = set()
     todo: list[Subject] = [node]
     while todo:
@@ -116,7 +112,7 @@ def _prefixes(base: str) -> dict[str, str]:
 # --- labels -------------------------------------------------------------------------------------
 
 
-def texts(store: ox.Store, node: Subject, predicates: Iterable[ox.NamedNode]) -> dict[str, str]:
+def texts(store: Store, node: Subject, predicates: Iterable[ox.NamedNode]) -> dict[str, str]:
     """The literals of `node` for `predicates`, by language tag ("" for plain strings); first one wins."""
     found: dict[str, str] = {}
     for predicate in predicates:
@@ -129,7 +125,7 @@ def texts(store: ox.Store, node: Subject, predicates: Iterable[ox.NamedNode]) ->
 class Labels:
     """Labels of IRIs in one language, looked up once each, falling back to English and then the IRI's end."""
 
-    def __init__(self, store: ox.Store, lang: str) -> None:
+    def __init__(self, store: Store, lang: str) -> None:
         self._store, self.lang = store, lang
         self._cache: dict[str, tuple[str, str]] = {}
 
@@ -177,12 +173,12 @@ class Fact:
     graphs: tuple[str, ...]  # the named graphs stating it, which say who states it
 
 
-def facts(store: ox.Store, node: Subject) -> list[Fact]:
+def facts(store: Store, node: Subject) -> list[Fact]:
     """What the graphs say about `node`, one fact per distinct triple, with the graphs stating it."""
     return _group(q for q in store.quads_for_pattern(node, None, None, None) if _named(q))
 
 
-def incoming(store: ox.Store, node: ox.NamedNode) -> list[Fact]:
+def incoming(store: Store, node: ox.NamedNode) -> list[Fact]:
     """The statements pointing at `node`, grouped like `facts`."""
     return _group(q for q in store.quads_for_pattern(None, None, node, None) if _named(q))
 
@@ -197,7 +193,7 @@ def _group(quads: Iterable[ox.Quad]) -> list[Fact]:
     ]
 
 
-def graph_sources(store: ox.Store, base: str) -> dict[str, list[Source]]:
+def graph_sources(store: Store, base: str) -> dict[str, list[Source]]:
     """For each named graph, the articles (or evidence URLs) it was derived from."""
     found: dict[str, dict[str, Source]] = defaultdict(dict)
     for row in select(store, "page-graph-sources", base):
@@ -211,7 +207,7 @@ def graph_sources(store: ox.Store, base: str) -> dict[str, list[Source]]:
 # --- places -------------------------------------------------------------------------------------
 
 
-def places(store: ox.Store, base: str) -> list[Place]:
+def places(store: Store, base: str) -> list[Place]:
     """Every city with a position; where graphs disagree, the first position found (in IRI order) is kept."""
     found: dict[str, Place] = {}
     for row in select(store, "page-places", base):

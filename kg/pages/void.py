@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.pages.resources import RDF, Term, select
+from kg.stores import Store
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -32,7 +33,7 @@ def dataset_iri(server: str) -> str:
     return f"{server}/.well-known/void#dataset"
 
 
-def describe(store: ox.Store, base: str, server: str) -> list[ox.Triple]:
+def describe(store: Store, base: str, server: str) -> list[ox.Triple]:
     """VoID + DCAT triples for the store, with endpoint and dumps at `server` (scheme and host, no slash)."""
     ds = ox.NamedNode(dataset_iri(server))
     out: list[ox.Triple] = []
@@ -102,7 +103,7 @@ def describe(store: ox.Store, base: str, server: str) -> list[ox.Triple]:
     return out
 
 
-def _derivations(store: ox.Store, base: str) -> dict[str, list[ox.NamedNode]]:
+def _derivations(store: Store, base: str) -> dict[str, list[ox.NamedNode]]:
     found: dict[str, list[ox.NamedNode]] = {}
     for row in select(store, "page-graph-sources", base):
         graph, source = row["graph"], row["source"]

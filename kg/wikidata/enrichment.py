@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from kg.errors import DataSyntaxError
 from kg.iris import DEFAULT_BASE, graph_iri
+from kg.stores import Store
 from kg.wikidata import DIRECT, ENTITY, PROP, QUALIFIER, STATEMENT, WIKIBASE, qid_of
 
 LANGUAGES = ("en", "fr", "ar")
@@ -156,7 +157,7 @@ def parse_wdqs_results(data: dict[str, Any]) -> list[EntityFacts]:
 
 
 def import_facts(
-    store: ox.Store,
+    store: Store,
     facts: list[EntityFacts],
     *,
     name: str,
@@ -250,7 +251,7 @@ def _file_iri(source: str) -> str:
     return source if re.match(r"https?://", source) else Path(source).resolve().as_uri()
 
 
-def _linked(store: ox.Store, qids: set[str]) -> dict[str, list[ox.NamedNode]]:
+def _linked(store: Store, qids: set[str]) -> dict[str, list[ox.NamedNode]]:
     """Q-id -> our entities with owl:sameAs to it."""
     linked: dict[str, list[ox.NamedNode]] = {}
     for quad in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs"), None, None):
@@ -304,7 +305,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha1(" ".join(parts).encode()).hexdigest()
 
 
-def _differences(store: ox.Store, ours: ox.NamedNode, f: EntityFacts, base: str) -> list[Difference]:
+def _differences(store: Store, ours: ox.NamedNode, f: EntityFacts, base: str) -> list[Difference]:
     """Where our curated graphs already hold a value and Wikidata's differs."""
     own = graph_iri(base, "wikidata") + "/"
 

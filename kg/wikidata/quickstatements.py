@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from kg.iris import DEFAULT_BASE
 from kg.querying import prefixes
+from kg.stores import Store
 from kg.wikidata import qid_of
 from kg.wikidata.view import load_query, view_triples
 
@@ -97,7 +98,7 @@ def qs_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, precisi
     return '"' + term.value.replace('"', "'") + '"'
 
 
-def quickstatements(store: ox.Store, *, base: str = DEFAULT_BASE, retrieved: date | None = None) -> Export:
+def quickstatements(store: Store, *, base: str = DEFAULT_BASE, retrieved: date | None = None) -> Export:
     """The export of the store's Wikidata-shaped view (computed afresh; nothing is written)."""
     retrieved_on = qs_time((retrieved or date.today()).isoformat() + "T", 11)
     view = ox.Store()
@@ -180,7 +181,7 @@ def _int(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> i
     return int(term.value) if isinstance(term, ox.Literal) else None
 
 
-def _unmatched(store: ox.Store, base: str, blocked: dict[str, list[str]]) -> list[Unmatched]:
+def _unmatched(store: Store, base: str, blocked: dict[str, list[str]]) -> list[Unmatched]:
     rows = store.query(load_query("wikidata-export-entities"), prefixes=prefixes(base), use_default_graph_as_union=True)
     assert isinstance(rows, ox.QuerySolutions)
     found = {}

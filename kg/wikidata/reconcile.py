@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from kg.iris import DEFAULT_BASE
 from kg.querying import prefixes
+from kg.stores import Store
 from kg.wikidata import qid_of
 from kg.wikidata.view import load_query
 
@@ -94,7 +95,7 @@ class ReconciliationIndex:
         self._keys = {c.id: c.keys for c in self.candidates.values()}
 
     @classmethod
-    def from_store(cls, store: ox.Store, base: str = DEFAULT_BASE) -> ReconciliationIndex:
+    def from_store(cls, store: Store, base: str = DEFAULT_BASE) -> ReconciliationIndex:
         rows = store.query(
             load_query("wikidata-reconcile-candidates"), prefixes=prefixes(base), use_default_graph_as_union=True
         )

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from kg import named_queries
 from kg.iris import DEFAULT_BASE, graph_iri
 from kg.querying import prefixes
+from kg.stores import GRAPH_RESULTS, Store
 
 STATEMENT_QUERIES = ("membership", "awards", "heads", "coordinates", "aligned")
 PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
@@ -40,7 +41,7 @@ def load_query(name: str, base: str = DEFAULT_BASE) -> str:
     return text
 
 
-def build_view(store: ox.Store, base: str = DEFAULT_BASE) -> int:
+def build_view(store: Store, base: str = DEFAULT_BASE) -> int:
     """Rebuild the view graph from the rest of the store in one transaction; returns the quads written.
 
     The view reads every named graph except those under graph/wikidata/ (itself, and imports from Wikidata,
@@ -57,7 +58,7 @@ def build_view(store: ox.Store, base: str = DEFAULT_BASE) -> int:
     return len(triples)
 
 
-def view_triples(store: ox.Store, base: str = DEFAULT_BASE) -> set[ox.Triple]:
+def view_triples(store: Store, base: str = DEFAULT_BASE) -> set[ox.Triple]:
     """The triples of the view, computed without writing anything."""
     # not its own graphs (the view, imports of Wikidata's facts), nor submissions: the view restates
     # curated facts, the ones a researcher may push to Wikidata
@@ -78,7 +79,7 @@ def view_triples(store: ox.Store, base: str = DEFAULT_BASE) -> set[ox.Triple]:
             default_graph=None if union else list(graphs),
             named_graphs=None if union else graphs,
         )
-        assert isinstance(result, ox.QueryTriples)
+        assert isinstance(result, GRAPH_RESULTS)
         return set(result)
 
     triples: set[ox.Triple] = set()

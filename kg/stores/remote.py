@@ -1,0 +1,257 @@
+"""An external SPARQL 1.1 store behind the `Store` interface: each call becomes one query or update over HTTP.
+
+Answers are parsed into pyoxigraph's own types (`QuerySolutions`, `QueryBoolean`, `Quad`), so pages, checks
+and exports read them exactly as they read the embedded store's. The differences that leak through HTTP are
+handled here:
+- prefixes and a base IRI the caller passes become a prologue (a remote store knows none of ours);
+- "the default graph is the union of the named graphs" is the store's own parameter (Oxigraph's
+  `union-default-graph`) or its configuration (Virtuoso's default graph already is the union);
+- lookups, counts and dumps cover the named graphs only: this project keeps nothing in the default graph
+  (docs/model.md), and on a store whose default graph is the union they would otherwise count twice;
+- a remote store cannot be asked about a blank node it has sent, because its label means nothing in the
+  next request. So a subject's lookup also fetches, in the same response, the blank nodes its objects lead
+  to; a later lookup of one of those blank nodes is answered from what that response held.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
+
+import pyoxigraph as ox
+
+from kg.errors import KGError
+from kg.remote import RemoteStore, RemoteStoreError
+from kg.stores.protocol import GraphName, Object, Results, Subject, TripleList
+
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+_ANY = "<urn:kg:any-predicate>"
+_BLANK_CACHE = 20_000  # blank nodes remembered; the cache starts again when full
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+class UnsupportedByStoreError(KGError):
+    status, title, slug = 501, "Not available on an external store", "not-on-external-store"
+
+
+class RemoteDataset:
+    """The `kg.stores.Store` interface over `client`; thread-safe (httpx's client is)."""
+
+    def __init__(self, client: RemoteStore, *, union_parameter: str | None, timeout: float) -> None:
+        self.client = client
+        self.union_parameter = union_parameter
+        self.timeout = timeout
+        self._blank: dict[str, list[ox.Quad]] = {}
+        self._blank_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # queries
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: dict[str, str] | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+    ) -> Results:
+        """Raises:
+        SyntaxError: the store refused the query with 400 (as pyoxigraph raises it for its own parser).
+        QueryTimeoutError, RemoteStoreError, RemoteUnavailableError: see `kg.remote.RemoteStore.query`.
+        """
+        params: list[tuple[str, str]] = []
+        params += [("default-graph-uri", g.value) for g in default_graph or () if isinstance(g, ox.NamedNode)]
+        params += [("named-graph-uri", g.value) for g in named_graphs or () if isinstance(g, ox.NamedNode)]
+        if use_default_graph_as_union and not default_graph and self.union_parameter:
+            params.append((self.union_parameter, "true"))
+        text = prologue(query, base_iri, prefixes) + query
+        try:
+            answer = self.client.query(text, timeout=self.timeout, accept=ACCEPT, params=params)
+        except RemoteStoreError as e:
+            if e.store_status == 400:
+                raise SyntaxError(e.detail) from None
+            raise
+        return parse_answer(answer.body, answer.content_type)
+
+    def update(self, update: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None) -> None:
+        """Raises:
+        SyntaxError: the store refused the update with 400.
+        RemoteStoreError, RemoteUnavailableError: see `kg.remote.RemoteStore.update`.
+        """
+        try:
+            self.client.update(prologue(update, base_iri, prefixes) + update)
+        except RemoteStoreError as e:
+            if e.store_status == 400:
+                raise SyntaxError(e.detail) from None
+            raise
+        with self._blank_lock:
+            self._blank.clear()  # what blank nodes lead to may have changed
+
+    def quads_for_pattern(
+        self,
+        subject: Subject | None,
+        predicate: ox.NamedNode | None,
+        object: Object | None,
+        graph_name: GraphName | None = None,
+    ) -> Iterator[ox.Quad]:
+        if isinstance(subject, ox.BlankNode) or isinstance(graph_name, ox.BlankNode):
+            return iter(self._remembered(subject, predicate, object, graph_name))
+        if isinstance(object, ox.BlankNode) or isinstance(subject, ox.Triple) or isinstance(object, ox.Triple):
+            return iter(())  # labels of this store's blank nodes and quoted triples cannot be sent back to it
+        pattern = f"{_term(subject, '?s')} {_term(predicate, '?p')} {_term(object, '?o')}"
+        where = _graph_pattern(pattern, graph_name)
+        if subject is not None:  # a page's lookup: bring the blank nodes it leads to in the same answer
+            closure = (
+                f"{subject} {_term(predicate, '?p0')} ?b0 . FILTER(isBlank(?b0)) "
+                f"?b0 ({_ANY}|!{_ANY})* ?bs . FILTER(isBlank(?bs)) ?bs ?bp ?bo ."
+            )
+            where = f"{{ {where} }} UNION {{ {_graph_pattern(closure, graph_name, variable='?bg')} }}"
+        rows = self._select(f"SELECT * WHERE {{ {where} }}")
+        quads, blanks = [], []
+        for row in rows:
+            if _get(row, "bs") is not None:
+                blanks.append(ox.Quad(row["bs"], row["bp"], row["bo"], _graph(row["bg"])))
+                continue
+            s = subject if subject is not None else row["s"]
+            p = predicate if predicate is not None else row["p"]
+            o = object if object is not None else row["o"]
+            g = graph_name if graph_name is not None else _graph(_get(row, "g"))
+            quads.append(ox.Quad(s, p, o, g))
+        self._remember(blanks)
+        return iter(quads)
+
+    def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        return iter([row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)])
+
+    def __len__(self) -> int:
+        rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(rows[0]["n"].value)
+
+    def dump(
+        self,
+        output: IO[bytes] | str | None = None,
+        format: ox.RdfFormat | None = None,
+        *,
+        from_graph: GraphName | None = None,
+    ) -> bytes | None:
+        """Raises:
+        ValueError: a triple format (Turtle, N-Triples, ...) for the whole dataset, as pyoxigraph raises it.
+        """
+        if from_graph is not None:
+            triples = [q.triple for q in self.quads_for_pattern(None, None, None, from_graph)]
+            return ox.serialize(triples, output, format or ox.RdfFormat.N_TRIPLES)
+        fmt = format or ox.RdfFormat.N_QUADS
+        if not fmt.supports_datasets:
+            raise ValueError(f"{fmt.name} holds one graph: give from_graph, or use N-Quads or TriG")
+        return ox.serialize(self.quads_for_pattern(None, None, None, None), output, fmt)
+
+    # writes
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """All quads in one INSERT DATA: one update request, which the store applies as a whole or not at all."""
+        by_graph: dict[str, list[str]] = {}
+        for q in quads:
+            if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
+                raise UnsupportedByStoreError("quoted triples (RDF-star) cannot be written to the external store")
+            key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+            by_graph.setdefault(key, []).append(f"{q.subject} {q.predicate} {q.object} .")
+        blocks = [f"GRAPH {g} {{\n{chr(10).join(t)}\n}}" if g else "\n".join(t) for g, t in by_graph.items()]
+        if blocks:
+            self.update("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+
+    def flush(self) -> None:
+        """Nothing to do: the external store makes its own writes durable."""
+
+    def backup(self, target_directory: str) -> None:
+        raise UnsupportedByStoreError(
+            "the API serves an external store, which is backed up with that store's own tools, not from here"
+        )
+
+    # internals
+
+    def _select(self, text: str) -> list[ox.QuerySolution]:
+        answer = self.client.query(text, timeout=self.timeout, accept="application/sparql-results+json")
+        results = parse_answer(answer.body, answer.content_type)
+        assert isinstance(results, ox.QuerySolutions)
+        return list(results)
+
+    def _remember(self, quads: Sequence[ox.Quad]) -> None:
+        with self._blank_lock:
+            if len(self._blank) > _BLANK_CACHE:
+                self._blank.clear()
+            for q in dict.fromkeys(quads):
+                if isinstance(q.subject, ox.BlankNode):
+                    self._blank.setdefault(q.subject.value, []).append(q)
+
+    def _remembered(
+        self, subject: Subject | None, predicate: ox.NamedNode | None, object: Object | None, graph: GraphName | None
+    ) -> list[ox.Quad]:
+        with self._blank_lock:
+            if isinstance(subject, ox.BlankNode):
+                candidates = list(self._blank.get(subject.value, ()))
+            else:
+                candidates = [q for quads in self._blank.values() for q in quads]
+        return [
+            q
+            for q in candidates
+            if (predicate is None or q.predicate == predicate)
+            and (object is None or q.object == object)
+            and (graph is None or q.graph_name == graph)
+        ]
+
+
+def prologue(text: str, base_iri: str | None, prefixes: dict[str, str] | None) -> str:
+    """BASE and PREFIX lines for what the text does not declare itself (a later declaration would win anyway).
+
+    >>> prologue("PREFIX ex: <http://ex/> SELECT * {}", "http://b/", {"ex": "http://other/", "kg": "http://k/"})
+    'BASE <http://b/>\\nPREFIX kg: <http://k/>\\n'
+    """
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(text)}
+    lines = [f"BASE {ox.NamedNode(base_iri)}"] if base_iri else []
+    lines += [f"PREFIX {name}: {ox.NamedNode(iri)}" for name, iri in (prefixes or {}).items() if name not in declared]
+    return "".join(line + "\n" for line in lines)
+
+
+def parse_answer(body: bytes, content_type: str) -> Results:
+    """A store's answer as pyoxigraph objects, by its media type.
+
+    Raises:
+        RemoteStoreError: the media type is neither a SPARQL results format nor an RDF format.
+    """
+    results_format = ox.QueryResultsFormat.from_media_type(content_type)
+    if results_format is not None:
+        return ox.parse_query_results(body, results_format)
+    graph_format = ox.RdfFormat.from_media_type(content_type)
+    if graph_format is not None:
+        return TripleList(t.triple for t in ox.parse(body, graph_format))
+    raise RemoteStoreError(f"the external store answered with {content_type or 'no Content-Type'}, not SPARQL results")
+
+
+def _term(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple | None, variable: str) -> str:
+    return variable if term is None else str(term)  # N-Triples syntax, which SPARQL reads as the same term
+
+
+def _graph_pattern(pattern: str, graph: GraphName | None, *, variable: str = "?g") -> str:
+    if isinstance(graph, ox.NamedNode):
+        return f"GRAPH {graph} {{ {pattern} }}"
+    if isinstance(graph, ox.DefaultGraph):
+        return pattern
+    return f"GRAPH {variable} {{ {pattern} }}"
+
+
+def _get(row: ox.QuerySolution, variable: str) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None:
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None = row[variable]  # None when unbound
+    return term
+
+
+def _graph(term: object) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
+    if isinstance(term, ox.NamedNode | ox.BlankNode):
+        return term
+    return ox.DefaultGraph()
