@@ -36,9 +36,10 @@ class RemoteStoreError(KGError):
 
     status, title, slug = 502, "External store refused the request", "remote-store"
 
-    def __init__(self, detail: str, store_status: int | None = None) -> None:
+    def __init__(self, detail: str, store_status: int | None = None, store_message: str = "") -> None:
         super().__init__(detail)
         self.store_status = store_status  # the store's own HTTP status, when it answered with one
+        self.store_message = store_message  # and its own words
 
 
 class RemoteUnavailableError(KGError):
@@ -374,7 +375,9 @@ def _check(response: httpx.Response, what: str) -> None:
     message = _message(response)
     if response.status_code >= 500:
         raise _TransientError(f"{response.status_code} {message}", _retry_after(response))
-    raise RemoteStoreError(f"{what}: the store answered {response.status_code}: {message}", response.status_code)
+    raise RemoteStoreError(
+        f"{what}: the store answered {response.status_code}: {message}", response.status_code, message
+    )
 
 
 def _message(response: httpx.Response) -> str:

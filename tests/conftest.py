@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -9,7 +10,9 @@ import pytest
 
 from kg.loading import load_files, project_files
 from kg.settings import Settings
+from kg.stores import Store, release
 from kg.wikidata.view import build_view
+from tests.backends import BACKENDS, OxigraphServers, on_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -44,3 +47,28 @@ def project(tmp_path: Path) -> Path:
         "}\n"
     )
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def oxigraph_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServers]:
+    """Real `oxigraph serve` processes, started on demand for the external-store backend."""
+    servers = OxigraphServers(tmp_path_factory.mktemp("oxigraph-servers"))
+    try:
+        yield servers
+    finally:
+        servers.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The kind of store under the API: tests that take this fixture run once on each."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def api_store(backend: str, store: ox.Store, oxigraph_servers: OxigraphServers) -> Iterator[Store]:
+    """The curated store on the backend under test, for tests that only read."""
+    on = on_backend(backend, oxigraph_servers, store)
+    yield on
+    if on is not store:
+        release(on)

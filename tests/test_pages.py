@@ -16,6 +16,7 @@ from kg.api.app import create_app
 from kg.pages.home import examples
 from kg.querying import evaluate
 from kg.settings import Settings
+from kg.stores import Store
 
 with warnings.catch_warnings():
     # Starlette's TestClient asks for httpx2, which this project does not depend on; httpx works
@@ -27,8 +28,8 @@ CRAWL_LIMIT = 400  # pages; the crawl stops there rather than walk the whole gra
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings, store: ox.Store) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store=store)) as client:
+def client(settings: Settings, api_store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store=api_store)) as client:
         yield client
 
 

@@ -22,6 +22,7 @@ from kg.api.app import create_app
 from kg.loading import load_files, project_files
 from kg.parsing import parse_data, to_rdflib
 from kg.settings import Settings
+from kg.stores import Store
 
 with warnings.catch_warnings():
     # Starlette's TestClient asks for httpx2, which this project does not depend on; httpx works
@@ -48,8 +49,8 @@ assert sorted(EXPECTED) == sorted(p.stem for p in EXAMPLES.glob("*.ttl") if p.st
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings, store: ox.Store) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store=store)) as client:
+def client(settings: Settings, api_store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store=api_store)) as client:
         yield client
 
 

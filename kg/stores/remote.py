@@ -29,6 +29,7 @@ from kg.stores.protocol import GraphName, Object, Results, Subject, TripleList
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 _ANY = "<urn:kg:any-predicate>"
 _BLANK_CACHE = 20_000  # blank nodes remembered; the cache starts again when full
+_FIRST_LINE = re.compile(r"(\bat )1:(\d+)")  # Oxigraph's "error at LINE:COLUMN"
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 
 
@@ -68,14 +69,15 @@ class RemoteDataset:
         params: list[tuple[str, str]] = []
         params += [("default-graph-uri", g.value) for g in default_graph or () if isinstance(g, ox.NamedNode)]
         params += [("named-graph-uri", g.value) for g in named_graphs or () if isinstance(g, ox.NamedNode)]
-        if use_default_graph_as_union and not default_graph and self.union_parameter:
+        # with named-graph-uri the protocol's own dataset rules hold (stores refuse both at once)
+        if use_default_graph_as_union and not params and self.union_parameter:
             params.append((self.union_parameter, "true"))
-        text = prologue(query, base_iri, prefixes) + query
+        head = prologue(query, base_iri, prefixes)
         try:
-            answer = self.client.query(text, timeout=self.timeout, accept=ACCEPT, params=params)
+            answer = self.client.query(head + query, timeout=self.timeout, accept=ACCEPT, params=params)
         except RemoteStoreError as e:
             if e.store_status == 400:
-                raise SyntaxError(e.detail) from None
+                raise SyntaxError(_unshifted(e.store_message, len(head))) from None
             raise
         return parse_answer(answer.body, answer.content_type)
 
@@ -84,11 +86,12 @@ class RemoteDataset:
         SyntaxError: the store refused the update with 400.
         RemoteStoreError, RemoteUnavailableError: see `kg.remote.RemoteStore.update`.
         """
+        head = prologue(update, base_iri, prefixes)
         try:
-            self.client.update(prologue(update, base_iri, prefixes) + update)
+            self.client.update(head + update)
         except RemoteStoreError as e:
             if e.store_status == 400:
-                raise SyntaxError(e.detail) from None
+                raise SyntaxError(_unshifted(e.store_message, len(head))) from None
             raise
         with self._blank_lock:
             self._blank.clear()  # what blank nodes lead to may have changed
@@ -208,15 +211,25 @@ class RemoteDataset:
 
 
 def prologue(text: str, base_iri: str | None, prefixes: dict[str, str] | None) -> str:
-    """BASE and PREFIX lines for what the text does not declare itself (a later declaration would win anyway).
+    """BASE and PREFIX declarations for what the text does not declare itself, on the text's first line, so
+    that the store's error positions on the other lines are the user's own (`_unshifted` mends the first).
 
     >>> prologue("PREFIX ex: <http://ex/> SELECT * {}", "http://b/", {"ex": "http://other/", "kg": "http://k/"})
-    'BASE <http://b/>\\nPREFIX kg: <http://k/>\\n'
+    'BASE <http://b/> PREFIX kg: <http://k/> '
     """
     declared = {m.group(1) or "" for m in _DECLARED.finditer(text)}
-    lines = [f"BASE {ox.NamedNode(base_iri)}"] if base_iri else []
-    lines += [f"PREFIX {name}: {ox.NamedNode(iri)}" for name, iri in (prefixes or {}).items() if name not in declared]
-    return "".join(line + "\n" for line in lines)
+    parts = [f"BASE {ox.NamedNode(base_iri)}"] if base_iri else []
+    parts += [f"PREFIX {name}: {ox.NamedNode(iri)}" for name, iri in (prefixes or {}).items() if name not in declared]
+    return "".join(part + " " for part in parts)
+
+
+def _unshifted(message: str, offset: int) -> str:
+    """A store's "line:column" on the first line, moved back by the prologue we put before the user's text.
+
+    >>> _unshifted("error at 1:52: expected WHERE", 40)
+    'error at 1:12: expected WHERE'
+    """
+    return _FIRST_LINE.sub(lambda m: f"{m.group(1)}1:{max(int(m.group(2)) - offset, 1)}", message, count=1)
 
 
 def parse_answer(body: bytes, content_type: str) -> Results:
