@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import threading
@@ -46,6 +47,18 @@ class Listener:
         self._stop.set()
         self._thread.join()
         self.sock.close()
+
+
+def interrupt(process: subprocess.Popen[bytes]) -> None:
+    """End a `kg serve` the way Ctrl-C does (a clean shutdown that ends its workers); SIGKILL after 20 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

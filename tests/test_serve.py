@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from kg.cli import main
-from tests.net import free_port, wait_until_up
+from tests.net import free_port, interrupt, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -47,13 +47,7 @@ def server(project: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Pope
         wait_until_up(f"{url}/sparql", proc, seconds=60, params={"query": "ASK {}"}, detail=log_text)
         yield url, proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # what Ctrl-C does: a clean shutdown that ends the workers
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        interrupt(proc)
         log.close()
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.commands import add_store_option, settings_from
-from kg.stores import GRAPH_RESULTS, Store, open_configured
+from kg.stores import GRAPH_RESULTS, Store, opened
 
 UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE}
@@ -34,14 +34,14 @@ def register(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, remote_ok=True)
-    store = open_configured(settings, read_only=True)
     fmt = FORMATS[args.format]
-    if args.output:
-        with args.output.open("wb") as out:
-            _write(store, fmt, out)
-    else:
-        _write(store, fmt, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+    with opened(settings, read_only=True) as store:
+        if args.output:
+            with args.output.open("wb") as out:
+                _write(store, fmt, out)
+        else:
+            _write(store, fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     return 0
 
 

@@ -11,7 +11,7 @@ from kg.commands import add_store_option, settings_from
 from kg.errors import BadRequestError
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kg.querying import evaluate
-from kg.stores import GRAPH_RESULTS, open_configured
+from kg.stores import GRAPH_RESULTS, opened
 from kg.tables import render_table
 
 if TYPE_CHECKING:
@@ -63,8 +63,8 @@ def read_query(arg: str) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, remote_ok=True)
     text = read_query(args.query)
-    store = open_configured(settings, read_only=True)
-    results = evaluate(store, text, base=settings.base_iri, default_graphs=args.graph)
+    with opened(settings, read_only=True) as store:
+        results = evaluate(store, text, base=settings.base_iri, default_graphs=args.graph)
     out = sys.stdout.buffer
     if isinstance(results, GRAPH_RESULTS):
         fmt = GRAPH_FORMATS.get(args.format or "turtle")

@@ -21,7 +21,7 @@ from kg.parsing import format_for_filename, parse_data, to_rdflib
 from kg.reports import summary, text
 from kg.settings import Settings
 from kg.store import current_generation
-from kg.stores import Store, open_configured
+from kg.stores import Store, open_configured, release
 from kg.vetting import load_rules, vet
 
 if TYPE_CHECKING:
@@ -83,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
         note = f"checks against stored data (references exist, duplicates) skipped: {why_not}"
         print(f"note: {note}", file=sys.stderr)
         notes = (note,) if args.format != "text" else ()  # text output has the note on stderr already
-    report = vet(data, load_rules(settings.project_root, settings.base_iri), store=store, notes=notes)
+    try:
+        report = vet(data, load_rules(settings.project_root, settings.base_iri), store=store, notes=notes)
+    finally:
+        if store is not None:
+            release(store)
     if args.format == "json":
         print(json.dumps(summary(report, args.lang), ensure_ascii=False, indent=2))
     elif args.format == "turtle":

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kg.commands import add_store_option, settings_from
 from kg.errors import BadRequestError
-from kg.stores import open_configured
+from kg.stores import opened
 from kg.wikidata.enrichment import import_facts, read_wikidata_file
 from kg.wikidata.quickstatements import quickstatements, unmatched_csv
 
@@ -59,8 +59,8 @@ def _date(text: str) -> date:
 
 def run_export(args: argparse.Namespace) -> int:
     settings = settings_from(args, remote_ok=True)
-    store = open_configured(settings, read_only=True)
-    export = quickstatements(store, base=settings.base_iri, retrieved=args.retrieved)
+    with opened(settings, read_only=True) as store:
+        export = quickstatements(store, base=settings.base_iri, retrieved=args.retrieved)
     text = "".join(line + "\n" for line in export.lines)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -87,9 +87,10 @@ def run_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise BadRequestError(f"{args.file}: no such file")
     facts = read_wikidata_file(args.file)
-    store = open_configured(settings)
-    report = import_facts(store, facts, name=args.name or args.file.name, source=str(args.file), base=settings.base_iri)
-    store.flush()
+    with opened(settings) as store:
+        name = args.name or args.file.name
+        report = import_facts(store, facts, name=name, source=str(args.file), base=settings.base_iri)
+        store.flush()
     print(
         f"{report.quads} quads into <{report.graph}> for {', '.join(report.linked) or 'no linked entity'}",
         file=sys.stderr,

@@ -6,10 +6,13 @@ the query engine for each is chosen in `kg.engine.engine_for`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from kg.settings import Settings
 from kg.stores.protocol import GRAPH_RESULTS, Results, Store, TripleList, is_graph
 
-__all__ = ["GRAPH_RESULTS", "Results", "Store", "TripleList", "is_graph", "open_configured", "release"]
+__all__ = ["GRAPH_RESULTS", "Results", "Store", "TripleList", "is_graph", "open_configured", "opened", "release"]
 
 
 def open_configured(settings: Settings, *, read_only: bool = False) -> Store:
@@ -31,6 +34,16 @@ def open_configured(settings: Settings, *, read_only: bool = False) -> Store:
     from kg.store import open_store
 
     return open_store(settings.store_path, read_only=read_only)
+
+
+@contextmanager
+def opened(settings: Settings, *, read_only: bool = False) -> Iterator[Store]:
+    """`open_configured` for the length of a `with`, released on the way out (for commands)."""
+    store = open_configured(settings, read_only=read_only)
+    try:
+        yield store
+    finally:
+        release(store)
 
 
 def release(store: Store) -> None:
