@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from kg.api.app import create_app
 from kg.settings import Settings
+from kg.stores import Store
 
 
-def test_docs_page_uses_local_assets(settings: Settings, store: ox.Store) -> None:
-    with TestClient(create_app(settings, store=store)) as client:
+def test_docs_page_uses_local_assets(settings: Settings, api_store: Store) -> None:
+    with TestClient(create_app(settings, store=api_store)) as client:
         page = client.get("/docs")
         assert page.status_code == 200
         sources = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(r"url: '([^']+)'", page.text)
