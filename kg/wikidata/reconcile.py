@@ -113,13 +113,19 @@ class ReconciliationIndex:
             c.names.add(name.value)
             if row["preferred"].value == "true" and isinstance(name, ox.Literal):
                 labels.setdefault(local, {}).setdefault(name.language or "", set()).add(name.value)
-            if row["comment"] is not None and not c.description:
-                c.description = row["comment"].value
+            # rows come in no set order (an external store orders them its own way), so where an entity has
+            # several values the choice must not depend on which row comes first: the shortest description,
+            # the smallest name, the smallest id
+            if row["comment"] is not None:
+                c.description = _shortest(c.description, row["comment"].value)
             if row["country"] is not None:
                 country = row["country"].value[len(base) + 3 :]
-                c.countries[country] = row["countryName"].value if row["countryName"] is not None else country
+                name_of = row["countryName"].value if row["countryName"] is not None else country
+                c.countries[country] = min(c.countries.get(country, name_of), name_of)
             if row["wikidata"] is not None:
-                c.wikidata = qid_of(row["wikidata"].value)
+                qid = qid_of(row["wikidata"].value)
+                if qid is not None:
+                    c.wikidata = qid if c.wikidata is None else min(c.wikidata, qid)
             if row["joined"] is not None:
                 c.year_joined = int(row["joined"].value)
         for local, by_language in labels.items():
@@ -182,6 +188,17 @@ class ReconciliationIndex:
         starts = [c for c in self.candidates.values() if any(k.startswith(key) for k in self._keys[c.id])]
         contains = [c for c in self.candidates.values() if c not in starts and any(key in k for k in self._keys[c.id])]
         return (sorted(starts, key=lambda c: c.name) + sorted(contains, key=lambda c: c.name))[:limit]
+
+
+def _shortest(current: str, other: str) -> str:
+    """The shorter text, the smaller on a tie; "" is no text yet.
+
+    >>> _shortest("", "b"), _shortest("ab", "c"), _shortest("b", "a")
+    ('b', 'c', 'a')
+    """
+    if not current:
+        return other
+    return min(current, other, key=lambda text: (len(text), text))
 
 
 def _similarity(a: str, b: str) -> float:
