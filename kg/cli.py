@@ -25,7 +25,8 @@ EPILOG = """exit codes:
 Settings come from KG_* environment variables (see the README); --store overrides KG_STORE_PATH."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: only the named command's module when the command is one, else every command."""
     parser = argparse.ArgumentParser(
         prog="kg",
         description="Learning Cities Knowledge Graph: load, query, validate, serve and export.",
@@ -34,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    # importing every command costs more than half a second (pyshacl, rdflib, httpx), as long as a 100k-triple
+    # `kg load` itself; a command that is a module's own name needs only that module
+    named = (argv[0],) if argv and argv[0] in COMMANDS else COMMANDS
+    for name in named:
         try:
             module = importlib.import_module(f"kg.commands.{name}")
         except ModuleNotFoundError as e:
@@ -46,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help

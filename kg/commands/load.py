@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 
 from kg.commands import add_store_option, settings_from
 from kg.loading import GraphCount, ProjectFile, data_files, project_files, rebuild
-from kg.remote import open_remote
-from kg.remote_loading import PushStep, push
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024  # smaller inputs load faster than a progress line could say anything
 
 if TYPE_CHECKING:
     from kg.commands import Subparsers
+    from kg.remote_loading import PushStep
     from kg.settings import Settings
 
 
@@ -45,10 +44,12 @@ def run(args: argparse.Namespace) -> int:
     total = sum(f.path.stat().st_size for f in files)
     progress = _ProgressLine() if total >= PROGRESS_MIN_BYTES or sys.stderr.isatty() else None
     started = time.monotonic()
-    counts = rebuild(settings.store_path, files, base=settings.base_iri, progress=progress)
+    try:
+        counts = rebuild(settings.store_path, files, base=settings.base_iri, progress=progress)
+    finally:
+        if progress:
+            progress.finish()  # an error message then starts on a line of its own
     seconds = time.monotonic() - started
-    if progress:
-        progress.finish()
     if not args.quiet:
         _summary(counts, f"loaded {len(files)} files", str(settings.store_path), seconds)
     return 0
@@ -56,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _push(args: argparse.Namespace, settings: Settings, files: list[ProjectFile]) -> int:
     """Replace each graph of the files on the external store (kg/remote_loading.py); other graphs stay."""
+    # imported here: the HTTP client takes longer to import than a small load into a folder takes to run
+    from kg.remote import open_remote
+    from kg.remote_loading import push
+
     progress = None if args.quiet else _push_progress
     started = time.monotonic()
     with open_remote(settings) as remote:
