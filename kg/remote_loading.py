@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from kg.iris import DEFAULT_BASE
 from kg.loading import GraphCount, ProjectFile, load_files
 from kg.remote import RemoteStore
-from kg.wikidata.view import build_view
+from kg.wikidata.view import add_view
 
 BATCH_TRIPLES = 50_000  # per request: a few MB of N-Triples, well inside any store's body limit
 
@@ -56,7 +56,7 @@ def push(
     """
     staged = ox.Store()
     load_files(staged, files, base=base)
-    build_view(staged, base)
+    add_view(staged, base)
     graphs = sorted(g.value for g in staged.named_graphs() if isinstance(g, ox.NamedNode))
     sizes = {g: len(list(staged.quads_for_pattern(None, None, None, ox.NamedNode(g)))) for g in graphs}
     total, done = sum(sizes.values()), 0

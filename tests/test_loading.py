@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -9,6 +10,7 @@ import pytest
 
 from kg.errors import LoadError
 from kg.loading import graph_counts, load_files, project_files, rebuild
+from kg.parallel_loading import bulk_load_parts, plan_parts
 from kg.store import current_generation, open_store
 from tests.conftest import ROOT
 
@@ -93,3 +95,57 @@ def test_the_curated_project_loads(store: ox.Store) -> None:
     assert any("/graph/ontology/" in g for g in graphs)
     if (ROOT / "data").is_dir():
         assert any("/graph/source/" in g for g in graphs)
+
+
+def _nquads(path: Path, lines: int, *, tail: str = "") -> Path:
+    with path.open("w") as out:
+        for i in range(lines):
+            out.write(f'<http://ex.org/s{i}> <http://ex.org/p> "v{i}" <http://ex.org/g{i % 5}> .\n')
+        out.write(tail)
+    return path
+
+
+def test_a_line_based_file_loads_in_parts_cut_at_line_ends(tmp_path: Path) -> None:
+    path = _nquads(tmp_path / "d.nq", 1000)
+    data = path.read_bytes()
+    parts = plan_parts(path, ox.RdfFormat.N_QUADS, cores=3, min_part_bytes=1)
+    assert len(parts) == 3
+    assert parts[0][0] == 0 and parts[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+    assert all(data[end - 1 : end] == b"\n" for _, end in parts)
+    store = ox.Store(str(tmp_path / "store"))
+    seen: list[tuple[int, int]] = []
+    bulk_load_parts(store, path, ox.RdfFormat.N_QUADS, parts, progress=lambda *a: seen.append(a))
+    assert set(store) == set(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    assert max(done for done, _ in seen) == seen[-1][1] == len(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "tail", "fmt"),
+    [
+        ("blank.nq", '_:b <http://ex.org/p> "x" <http://ex.org/g0> .\n', ox.RdfFormat.N_QUADS),
+        ("doc.trig", "", ox.RdfFormat.TRIG),
+    ],
+    ids=["blank-node", "not-line-based"],
+)
+def test_some_files_load_in_one_piece(tmp_path: Path, name: str, tail: str, fmt: ox.RdfFormat) -> None:
+    # each bulk load gives blank nodes fresh identities, and a TriG statement may span lines
+    path = _nquads(tmp_path / name, 1000, tail=tail)
+    assert plan_parts(path, fmt, cores=3, min_part_bytes=1) == [(0, path.stat().st_size)]
+
+
+def test_a_syntax_error_in_a_later_part_names_its_line_in_the_file(tmp_path: Path) -> None:
+    path = _nquads(tmp_path / "d.nq", 1000, tail='<http://ex.org/s> <http://ex.org/p> "open <http://ex.org/g> .\n')
+    parts = plan_parts(path, ox.RdfFormat.N_QUADS, cores=2, min_part_bytes=1)
+    assert len(parts) == 2
+    with pytest.raises(SyntaxError) as raised:
+        bulk_load_parts(ox.Store(str(tmp_path / "store")), path, ox.RdfFormat.N_QUADS, parts)
+    assert raised.value.args[1][1] == 1001
+    assert "line 1001" in raised.value.args[0]
+
+
+def test_the_counts_are_the_stores(tmp_path: Path) -> None:
+    # counted while the view is built, then the view's own count added: the same as counting afterwards
+    counts = rebuild(tmp_path / "store", project_files(ROOT))
+    assert any(c.graph.endswith("/graph/wikidata/view") and c.triples > 100 for c in counts)
+    assert counts == graph_counts(open_store(tmp_path / "store", read_only=True))

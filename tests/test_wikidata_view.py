@@ -14,7 +14,7 @@ from kg.querying import evaluate
 from kg.settings import Settings
 from kg.stores import Store
 from kg.wikidata.labels import rewrite_label_service
-from kg.wikidata.view import build_view, view_graph
+from kg.wikidata.view import add_view, build_view, view_graph
 from tests.fixtures.wikidata.support import BASE, ROOT, WD, TestClient, project_store, verified_qids
 
 VIEW = view_graph(BASE)
@@ -42,6 +42,16 @@ def test_build_view_replaces_the_graph_in_place(wd_store: ox.Store) -> None:
     written = build_view(wd_store, BASE)
     after = len(list(wd_store.quads_for_pattern(None, None, None, ox.NamedNode(VIEW))))
     assert written == before == after > 100
+
+
+def test_add_view_writes_what_build_view_writes(wd_store: ox.Store) -> None:
+    fresh = project_store(view=False)
+    written = add_view(fresh, BASE, workers=3)  # threads, and the bulk loader instead of an update
+    view = ox.NamedNode(VIEW)
+    assert written == len(set(fresh.quads_for_pattern(None, None, None, view)))
+    assert set(fresh.quads_for_pattern(None, None, None, view)) == set(
+        wd_store.quads_for_pattern(None, None, None, view)
+    )
 
 
 def test_entities_with_a_verified_id_use_it_and_others_keep_ours(wd_store: ox.Store) -> None:
