@@ -1,14 +1,18 @@
 """Submissions: validated data stored in a named graph of its own, with PROV provenance and its report.
 
-A submission with id ID fills two graphs, written in ONE pyoxigraph transaction (`Store.extend`), so a crash
-leaves all of it or none of it:
+A submission with id ID fills two graphs, written by ONE SPARQL update (a single transaction on either kind
+of store), so a crash leaves all of it or none of it:
 
 - `<base>graph/submission/ID`: the submitted triples, whatever graphs the input named, plus the provenance
   of the graph itself (prov:wasAttributedTo, prov:generatedAtTime, dcterms:format, kg:sha256, void:triples);
 - `<base>graph/submission/ID/report`: the SHACL validation report it passed (warnings allowed).
 
+The update inserts nothing when the submission is already stored, so it may be sent twice: an external
+store's client repeats a write whose answer was lost (kg/remote.py), and repeating a plain INSERT DATA would
+store every blank node (the submitter, the report's results) a second time.
+
 Nothing is ever written to another graph, so a submission cannot change the curated ones. Withdrawing drops
-both graphs in one SPARQL update, which pyoxigraph also applies as a single transaction.
+both graphs in one SPARQL update, which is also a single transaction, and also safe to repeat.
 """
 
 from __future__ import annotations
@@ -125,9 +129,28 @@ def store_submission(
         sha256=parsed.sha256,
         triples=len(set(parsed.triples)),
     )
-    # Store.extend is transactional: data, provenance and report are stored together or not at all
-    store.extend(submission_quads(parsed.triples, report, submission, base))
+    store.update(insert_once(submission_quads(parsed.triples, report, submission, base), ox.NamedNode(graph)))
     return submission
+
+
+def insert_once(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> str:
+    """An update that inserts `quads` unless `graph` already describes itself as a prov:Entity.
+
+    >>> g = ox.NamedNode("http://ex/g")
+    >>> quads = [ox.Quad(g, RDF_TYPE, ox.NamedNode(PROV + "Entity"), g), ox.Quad(ox.BlankNode(), RDFS_LABEL, g, g)]
+    >>> store = ox.Store()
+    >>> for _ in range(2):
+    ...     store.update(insert_once(quads, g))
+    >>> len(store)
+    2
+    """
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .")
+    blocks = "".join(f"GRAPH {g} {{\n{chr(10).join(lines)}\n}}\n" for g, lines in by_graph.items())
+    # N-Triples terms, as pyoxigraph writes them, are SPARQL terms: request data is never pasted in raw
+    marker = f"GRAPH {graph} {{ {graph} {RDF_TYPE} <{PROV}Entity> }}"
+    return f"INSERT {{\n{blocks}}}\nWHERE {{ FILTER NOT EXISTS {{ {marker} }} }}"
 
 
 def submission_quads(

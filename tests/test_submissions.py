@@ -1,12 +1,18 @@
-"""Submissions over real HTTP: token, storage with provenance, /sparql sees them, withdrawal, atomicity."""
+"""Submissions over real HTTP: token, storage with provenance, /sparql sees them, withdrawal, atomicity.
+
+The API tests run on each backend (tests/backends.py), each on a copy of the curated store of its own that
+it may write to; what a test reads back after a write it reads from that copy, the app's own store.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import http.server
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -14,12 +20,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyoxigraph as ox
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
 from kg.api.app import create_app
+from kg.remote import RemoteStore
 from kg.settings import Settings
+from kg.stores import Store, release
+from kg.stores.remote import RemoteDataset
+from tests.backends import FAST, OxigraphServers, external_copy, writable_copy
 
 with warnings.catch_warnings():
     # Starlette's TestClient asks for httpx2, which this project does not depend on; httpx works
@@ -36,18 +47,35 @@ EXAMPLEVILLE = f"{BASE}id/city/exampleville"
 
 
 @pytest.fixture
-def fresh(store: ox.Store) -> ox.Store:
-    """A copy of the curated store that a test may write to."""
-    copy = ox.Store()
-    copy.extend(store)
-    return copy
+def fresh(backend: str, oxigraph_servers: OxigraphServers, store: ox.Store) -> Iterator[Store]:
+    """A copy of the curated store on the backend under test, that a test may write to."""
+    copy = writable_copy(backend, oxigraph_servers, store)
+    yield copy
+    release(copy)
 
 
 @pytest.fixture
-def client(settings: Settings, fresh: ox.Store) -> Iterator[TestClient]:
+def client(settings: Settings, fresh: Store) -> Iterator[TestClient]:
     app = create_app(replace(settings, submit_token=TOKEN, query_workers=1), store=fresh)
     with TestClient(app) as client:
+        assert client.app.state.store is fresh  # so what a test reads from `fresh` is what the API wrote
         yield client
+
+
+@pytest.fixture(scope="module")
+def unwritten(backend: str, oxigraph_servers: OxigraphServers, store: ox.Store) -> Iterator[Store]:
+    """One copy for the tests whose requests must all be refused: nothing they send may be stored."""
+    copy = writable_copy(backend, oxigraph_servers, store)
+    yield copy
+    release(copy)
+
+
+@pytest.fixture(scope="module")
+def refusing(settings: Settings, unwritten: Store) -> Iterator[TestClient]:
+    """An app over `unwritten`, for the refused requests; shared, as starting an app takes a second or two."""
+    with TestClient(create_app(replace(settings, submit_token=TOKEN, query_workers=1), store=unwritten)) as client:
+        yield client
+    assert not any("/graph/submission/" in str(g) for g in unwritten.named_graphs()), "a refused request wrote"
 
 
 def example(name: str) -> bytes:
@@ -64,11 +92,11 @@ def ask(client: TestClient, query: str) -> bool:
     return bool(response.json()["boolean"])
 
 
-def curated(store: ox.Store) -> set[ox.Quad]:
-    return {q for q in store if "/graph/submission/" not in str(q.graph_name)}
+def curated(store: Store) -> set[ox.Quad]:
+    return {q for q in store.quads_for_pattern(None, None, None) if "/graph/submission/" not in str(q.graph_name)}
 
 
-def test_submit_stores_data_with_provenance(client: TestClient, fresh: ox.Store) -> None:
+def test_submit_stores_data_with_provenance(client: TestClient, fresh: Store) -> None:
     before = curated(fresh)
     body = example("valid-city")
     response = submit(client, body, **{"X-Submitter": "Example Municipality"})
@@ -100,7 +128,7 @@ def test_submitted_data_is_queryable_at_once(client: TestClient) -> None:
     assert not ask(client, query)
 
 
-def test_list_show_and_withdraw(client: TestClient, fresh: ox.Store) -> None:
+def test_list_show_and_withdraw(client: TestClient, fresh: Store) -> None:
     first = submit(client, example("valid-city")).json()
     listed = client.get("/submissions").json()["submissions"]
     assert [s["id"] for s in listed] == [first["id"]]
@@ -115,7 +143,7 @@ def test_list_show_and_withdraw(client: TestClient, fresh: ox.Store) -> None:
     assert not any("/graph/submission/" in str(g) for g in fresh.named_graphs())
 
 
-def test_violations_are_not_stored(client: TestClient, fresh: ox.Store) -> None:
+def test_violations_are_not_stored(client: TestClient, fresh: Store) -> None:
     before = len(fresh)
     response = submit(client, example("invalid-coordinates-out-of-range"))
     assert response.status_code == 422
@@ -144,7 +172,7 @@ def test_the_stored_report_keeps_its_warnings(client: TestClient) -> None:
     assert shown["report"] == created["report"]
 
 
-def test_graph_names_cannot_reach_curated_graphs(client: TestClient, fresh: ox.Store) -> None:
+def test_graph_names_cannot_reach_curated_graphs(client: TestClient, fresh: Store) -> None:
     before = curated(fresh)
     s000 = f"{BASE}graph/source/s000"
     city = example("valid-city").decode()
@@ -183,25 +211,88 @@ def test_multipart_submission_with_submitter_field(client: TestClient) -> None:
     ],
     ids=["no-token", "wrong-token", "not-bearer", "delete-no-token", "delete-unknown", "bad-id", "unknown-id"],
 )
-def test_token_and_ids(client: TestClient, method: str, path: str, headers: dict[str, str], status: int) -> None:
-    response = client.request(method, path, content=example("valid-city"), headers={**TURTLE, **headers})
+def test_token_and_ids(refusing: TestClient, method: str, path: str, headers: dict[str, str], status: int) -> None:
+    response = refusing.request(method, path, content=example("valid-city"), headers={**TURTLE, **headers})
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_no_token_configured_means_no_submissions(settings: Settings, fresh: ox.Store) -> None:
-    with TestClient(create_app(replace(settings, submit_token=None, query_workers=1), store=fresh)) as c:
+def test_no_token_configured_means_no_submissions(settings: Settings, unwritten: Store) -> None:
+    with TestClient(create_app(replace(settings, submit_token=None, query_workers=1), store=unwritten)) as c:
         response = c.post("/submissions", content=example("valid-city"), headers={**AUTH, **TURTLE})
     assert response.status_code == 403
     assert "KG_SUBMIT_TOKEN" in response.json()["detail"]
 
 
-def test_submission_errors_are_the_validation_errors(client: TestClient) -> None:
-    assert submit(client, b"").status_code == 400
-    assert submit(client, example("invalid-syntax")).json()["type"] == "/problems/data-syntax"
-    assert submit(client, b"x", **{"Content-Type": "image/png"}).status_code == 415
+def test_submission_errors_are_the_validation_errors(refusing: TestClient) -> None:
+    assert submit(refusing, b"").status_code == 400
+    assert submit(refusing, example("invalid-syntax")).json()["type"] == "/problems/data-syntax"
+    assert submit(refusing, b"x", **{"Content-Type": "image/png"}).status_code == 415
+
+
+def test_a_write_repeated_after_its_answer_was_lost_is_stored_once(
+    settings: Settings, store: ox.Store, oxigraph_servers: OxigraphServers
+) -> None:
+    # external store only: its client repeats a write when the answer does not come back (kg/remote.py), and a
+    # submission's blank nodes (its submitter, its report) must not be stored twice when the first write took
+    copy = external_copy(oxigraph_servers, store)
+    upstream = copy.client.update_url.rsplit("/", 1)[0]
+    release(copy)
+    lost: list[int] = []
+
+    class Gateway(http.server.BaseHTTPRequestHandler):
+        """Forwards to the store, but answers the first update with 502 once the store has applied it."""
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
+            answer = httpx.request(self.command, upstream + self.path, headers=headers, content=body, timeout=30)
+            status, content = answer.status_code, answer.content
+            if self.path.startswith("/update") and not lost:
+                lost.append(status)
+                status, content = 502, b"the store's answer was lost on the way back"
+            self.send_response(status)
+            self.send_header("Content-Type", answer.headers.get("content-type", "text/plain"))
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = _forward
+
+    gateway = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=gateway.serve_forever, daemon=True)
+    thread.start()
+    remote = RemoteDataset(
+        RemoteStore(f"http://127.0.0.1:{gateway.server_address[1]}", retry=FAST),
+        union_parameter="union-default-graph",
+        timeout=30,
+    )
+    try:
+        with TestClient(create_app(replace(settings, submit_token=TOKEN), store=remote)) as client:
+            response = submit(client, example("valid-city").replace(b'"Exempleville"@fr , ', b""))
+            assert response.status_code == 201, response.text
+            created = response.json()
+            listed = client.get("/submissions").json()["submissions"]
+            shown = client.get(f"/submissions/{created['id']}").json()
+            agents = client.get(
+                "/sparql",
+                params={"query": f"SELECT ?a WHERE {{ GRAPH ?g {{ <{created['graph']}> prov:wasAttributedTo ?a }} }}"},
+            ).json()["results"]["bindings"]
+    finally:
+        release(remote)
+        gateway.shutdown()
+        gateway.server_close()
+        thread.join(timeout=10)
+    assert lost == [204]  # the first write was applied; only its answer went missing
+    assert [s["id"] for s in listed] == [created["id"]]
+    assert len(agents) == 1
+    assert created["report"]["counts"]["Warning"] >= 1
+    assert shown["report"] == created["report"]
 
 
 # a child process that stores one large submission into an on-disk store and says when it starts and ends
