@@ -15,7 +15,8 @@ import pytest
 
 from kg.api.app import create_app
 from kg.settings import Settings
-from tests.fixtures.wikidata.support import ROOT, TestClient, project_store
+from kg.stores import Store
+from tests.fixtures.wikidata.support import ROOT, TestClient
 from tests.net import Listener, free_port, wait_until_up
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph")
@@ -57,10 +58,11 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def client(remote: str) -> Iterator[TestClient]:
+def client(remote: str, api_store: Store) -> Iterator[TestClient]:
+    """/sparql over the backend under test; on the external one, that store makes the SERVICE call itself."""
     allow = remote.rsplit("/", 1)[0] + "/"
     settings = Settings(project_root=ROOT, service_allowlist=(allow,), query_workers=1)
-    with TestClient(create_app(settings, store=project_store())) as client:
+    with TestClient(create_app(settings, store=api_store)) as client:
         yield client
 
 
@@ -83,14 +85,28 @@ def test_remote_values_join_local_ones(client: TestClient, remote: str) -> None:
     assert rows == [{"city": "https://w3id.org/learning-cities/id/city/fez", "population": "4242"}]
 
 
+# ways to name the same unlisted target; on the external backend the store would make the call itself, so the
+# refusal must come before the query leaves this server
+UNLISTED = {
+    "iri": "SELECT * WHERE {{ SERVICE <{target}query> {{ ?s ?p ?o }} }}",
+    "silent-lowercase": "select * where {{ service silent <{target}query> {{ ?s ?p ?o }} }}",
+    "prefixed-name": "PREFIX t: <{target}> SELECT * WHERE {{ SERVICE t:query {{ ?s ?p ?o }} }}",
+    "relative-iri": "BASE <{target}> SELECT * WHERE {{ SERVICE <query> {{ ?s ?p ?o }} }}",
+    "escaped-iri": "SELECT * WHERE {{ SERVICE <{target}\\u0071uery> {{ ?s ?p ?o }} }}",
+}
+
+
 def test_other_targets_are_refused_before_any_connection(client: TestClient) -> None:
     tripwire = Listener()
+    target = f"http://127.0.0.1:{tripwire.port}/"
     try:
-        query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{tripwire.port}/query> {{ ?s ?p ?o }} }}"
-        response = client.get("/sparql", params={"query": query})
-        time.sleep(0.3)
+        responses = {
+            name: client.get("/sparql", params={"query": q.format(target=target)}) for name, q in UNLISTED.items()
+        }
+        time.sleep(0.3)  # time for a connection that should not come
     finally:
         tripwire.close()
-    assert response.status_code == 403, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+    for name, response in responses.items():
+        assert response.status_code == 403, (name, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), name
     assert tripwire.connections == 0
