@@ -32,7 +32,7 @@ def render(store: Store, graph: ox.NamedNode, ctx: Context, *, path: str, query:
             for q in store.quads_for_pattern(None, None, None, graph)
             if isinstance(q.subject, ox.NamedNode)
         },
-        key=lambda iri: ctx.labels(iri).lower(),
+        key=lambda iri: (ctx.labels(iri).lower(), iri),
     )
     derived = graph_sources(store, ctx.base).get(graph.value, [])
     derived_html = (

@@ -19,6 +19,7 @@ from kg.pages.resources import (
     local_name,
     select,
     texts,
+    texts_in,
 )
 from kg.pages.resources import Term as RdfTerm
 from kg.stores import Store
@@ -129,8 +130,10 @@ def _module(store: Store, module: str, members: list[Term], ctx: Context) -> str
 
 def _term(store: Store, term: Term, ctx: Context) -> str:
     node = ox.NamedNode(term.iri)
-    labels = texts(store, node, LABEL_PREDICATES)
-    comments = texts(store, node, COMMENT_PREDICATES)
+    # one lookup for everything the entry shows: an external store answers each in a round trip of its own
+    own = list(store.quads_for_pattern(node, None, None, None))
+    labels = texts_in(own, LABEL_PREDICATES)
+    comments = texts_in(own, COMMENT_PREDICATES)
     name = local_name(term.iri)
     anchor = name if term.kind != "concepts" else term.iri[len(ctx.base + "def/") :]
     order = [ctx.lang, *(code for code in LANGUAGE_NAMES if code != ctx.lang)]
@@ -143,10 +146,10 @@ def _term(store: Store, term: Term, ctx: Context) -> str:
             rows.append(f"<dt>{code}</dt><dd{attrs}>{label}{definition}</dd>")
     relations = []
     for key, predicate in RELATIONS:
-        values = [q.object for q in store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)]
+        values = [q.object for q in own if q.predicate.value == predicate]
         if values:
             caption = t(key, ctx.lang) if key else local_name(predicate)
-            rendered = ", ".join(dict.fromkeys(_expression(store, v, ctx) for v in values))
+            rendered = ", ".join(sorted(dict.fromkeys(_expression(store, v, ctx) for v in values)))
             relations.append(f"<li><span class=relation>{esc(caption)}</span>: {rendered}</li>")
     link = ctx.href(term.iri) if term.kind == "concepts" else f"#{anchor}"
     return (

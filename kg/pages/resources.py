@@ -113,12 +113,30 @@ def _prefixes(base: str) -> dict[str, str]:
 
 
 def texts(store: Store, node: Subject, predicates: Iterable[ox.NamedNode]) -> dict[str, str]:
-    """The literals of `node` for `predicates`, by language tag ("" for plain strings); first one wins."""
+    """The literals of `node` for `predicates`, by language tag ("" for plain strings): see `texts_in`."""
+    wanted = tuple(predicates)
+    return texts_in([q for p in wanted for q in store.quads_for_pattern(node, p, None, None)], wanted)
+
+
+def texts_in(quads: Iterable[ox.Quad], predicates: Iterable[ox.NamedNode]) -> dict[str, str]:
+    """The literals of the quads for `predicates`, by language tag ("" for plain strings).
+
+    The first predicate with a literal in a language gives it; of several, the shortest (then the smallest)
+    is chosen, never the first a store happens to return, since stores return them in different orders.
+
+    >>> p, fez = ox.NamedNode("http://ex/p"), ox.NamedNode("http://ex/fez")
+    >>> texts_in([ox.Quad(fez, p, ox.Literal(v, language="en")) for v in ("Fez city", "Fez", "Fes")], [p])
+    {'en': 'Fes'}
+    """
     found: dict[str, str] = {}
+    literals = [(q.predicate, q.object) for q in quads if isinstance(q.object, ox.Literal)]
     for predicate in predicates:
-        for quad in store.quads_for_pattern(node, predicate, None, None):
-            if isinstance(quad.object, ox.Literal):
-                found.setdefault(quad.object.language or "", quad.object.value)
+        here: dict[str, str] = {}
+        for literal in (o for p, o in literals if p == predicate):
+            language, text = literal.language or "", literal.value
+            here[language] = min(here.get(language, text), text, key=lambda v: (len(v), v))
+        for language, text in here.items():
+            found.setdefault(language, text)
     return found
 
 
@@ -187,9 +205,11 @@ def _group(quads: Iterable[ox.Quad]) -> list[Fact]:
     graphs: dict[ox.Triple, list[str]] = defaultdict(list)
     for q in quads:
         graphs[ox.Triple(q.subject, q.predicate, q.object)].append(str(q.graph_name.value))  # type: ignore[union-attr]
+    # in a set order, not the order the store returned them in (which differs between stores)
+    ordered = sorted(graphs.items(), key=lambda tg: (tg[0].predicate.value, str(tg[0].object), str(tg[0].subject)))
     return [
         Fact(t.subject, t.predicate, t.object, tuple(sorted(set(g))))  # type: ignore[arg-type]
-        for t, g in graphs.items()
+        for t, g in ordered
     ]
 
 

@@ -190,8 +190,9 @@ class RemoteDataset:
             if len(self._blank) > _BLANK_CACHE:
                 self._blank.clear()
             for q in dict.fromkeys(quads):
-                if isinstance(q.subject, ox.BlankNode):
-                    self._blank.setdefault(q.subject.value, []).append(q)
+                # a blank node fetched again (the next page that leads to it) must not gain its quads twice
+                if isinstance(q.subject, ox.BlankNode) and q not in self._blank.setdefault(q.subject.value, []):
+                    self._blank[q.subject.value].append(q)
 
     def _remembered(
         self, subject: Subject | None, predicate: ox.NamedNode | None, object: Object | None, graph: GraphName | None
