@@ -295,7 +295,9 @@ def test_a_write_repeated_after_its_answer_was_lost_is_stored_once(
     assert shown["report"] == created["report"]
 
 
-# a child process that stores one large submission into an on-disk store and says when it starts and ends
+# a child process that stores one large submission into an on-disk store and says when it starts and ends.
+# Embedded only: it kills a process in the middle of writing to its own RocksDB store; an external store gets
+# the same submission as one update request, which that store applies whole or not at all
 _WRITER = """
 import sys
 import pyoxigraph as ox

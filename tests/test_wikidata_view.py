@@ -27,6 +27,8 @@ GNLC = BASE + "id/network/gnlc"
 
 @pytest.fixture(scope="module")
 def wd_store() -> ox.Store:
+    """The view as `kg load` builds it, checked in-process on the embedded store (a test below rebuilds it in
+    place); the same questions through /sparql, at the end of this module, run on both backends."""
     return project_store()
 
 
