@@ -9,7 +9,6 @@ rewritten term by term only when another base is configured.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import pyoxigraph as ox
 
 from kg.errors import LoadError
 from kg.iris import DEFAULT_BASE, graph_iri, rebase
-from kg.parallel_loading import RangeReader, Reads, bulk_load_parts, plan_parts
+from kg.parallel_loading import RangeReader, Reads, available_cores, bulk_load_parts, plan_parts
 from kg.store import discard_generation, new_generation, publish_generation
 from kg.wikidata.view import add_view, view_graph
 
@@ -218,11 +217,12 @@ def rebuild(
     try:
         store = ox.Store(str(generation))
         load_files(store, files, base=base, progress=progress)
-        # the loaded graphs are counted while the view is built: both only read, outside the GIL, each on a core
+        # the loaded graphs are counted on a core of their own while the view is built (Oxigraph works outside
+        # the GIL); whether the count sees the view or not, the view's own count replaces it
         with ThreadPoolExecutor(max_workers=1) as counting:
             counted = counting.submit(graph_counts, store)
             # graph/wikidata/view: the same facts in Wikidata's model, for WDQS queries
-            view = GraphCount(view_graph(base), add_view(store, base, workers=os.cpu_count() or 1))
+            view = GraphCount(view_graph(base), add_view(store, base, workers=available_cores()))
             counts = [c for c in counted.result() if c.graph != view.graph]
         store.flush()  # no optimize(): RocksDB compacts in the background, and it cost 16% of a 100k load
         del store  # RocksDB lets go of its lock only when the handle is dropped

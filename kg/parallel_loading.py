@@ -42,7 +42,7 @@ def plan_parts(
         OSError: the file cannot be read.
     """
     size = path.stat().st_size
-    cores = cores or os.cpu_count() or 1
+    cores = cores or available_cores()
     count = min(cores, size // min_part_bytes)
     if fmt not in LINE_FORMATS or count < 2 or size > count * MAX_PART_BYTES or _has_blank_node(path):
         return [(0, size)]
@@ -54,6 +54,12 @@ def plan_parts(
             cuts.append(f.tell())
     cuts.append(size)
     return [(start, end) for start, end in itertools.pairwise(cuts) if end > start]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (fewer than the machine's when its affinity is restricted)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def _has_blank_node(path: Path) -> bool:
