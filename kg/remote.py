@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
+from urllib.parse import urlencode
 
 import httpx
 
@@ -182,13 +183,16 @@ class RemoteStore:
         url_params: list[_Param] = list(params)
         if self._timeout_parameter:
             url_params.append((self._timeout_parameter.name, self._timeout_parameter.value(timeout)))
-        headers = {"Content-Type": "application/sparql-query", "Accept": accept}
+        # a URL-encoded form, which every SPARQL 1.1 store takes: Virtuoso 7 never answers a POST whose body
+        # is application/sparql-query (openlink/virtuoso-opensource#842)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        body = urlencode({"query": text}).encode()
         for attempt in self._attempts(f"query at {self.query_url}", deadline=deadline):
             with attempt:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                return self._read_query(url_params, headers, text.encode(), deadline, left)
+                return self._read_query(url_params, headers, body, deadline, left)
         raise QueryTimeoutError(f"the external store did not answer within {timeout:g} s; the query was cancelled")
 
     def _read_query(

@@ -31,6 +31,19 @@ _ANY = "<urn:kg:any-predicate>"
 _BLANK_CACHE = 20_000  # blank nodes remembered; the cache starts again when full
 _FIRST_LINE = re.compile(r"(\bat )1:(\d+)")  # Oxigraph's "error at LINE:COLUMN"
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+_VIRTUOSO_ASK = "__ASK_RETVAL"
+# the query form, after the prologue; the Accept header follows it, because a store may send any form in any
+# format (Virtuoso answers a CONSTRUCT with a table of ?s ?p ?o when the results format comes first)
+_FORM = re.compile(
+    r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE
+)
+SELECT_ACCEPT = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+# Virtuoso's blank node labels ("nodeID://b10001") are not valid labels in a results document
+_NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+# graphs some stores keep for themselves and show among the named graphs: never part of our dataset
+STORE_OWN_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#",)  # Virtuoso's metadata
+_NOT_OWN = f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in STORE_OWN_GRAPHS)}))"
 
 
 class UnsupportedByStoreError(KGError):
@@ -73,8 +86,9 @@ class RemoteDataset:
         if use_default_graph_as_union and not params and self.union_parameter:
             params.append((self.union_parameter, "true"))
         head = prologue(query, base_iri, prefixes)
+        accept = query_accept(query)
         try:
-            answer = self.client.query(head + query, timeout=self.timeout, accept=ACCEPT, params=params)
+            answer = self.client.query(head + query, timeout=self.timeout, accept=accept, params=params)
         except RemoteStoreError as e:
             if e.store_status == 400:
                 raise SyntaxError(_unshifted(e.store_message, len(head))) from None
@@ -125,16 +139,20 @@ class RemoteDataset:
             p = predicate if predicate is not None else row["p"]
             o = object if object is not None else row["o"]
             g = graph_name if graph_name is not None else _graph(_get(row, "g"))
+            if isinstance(g, ox.NamedNode) and g.value in STORE_OWN_GRAPHS:
+                continue
             quads.append(ox.Quad(s, p, o, g))
         self._remember(blanks)
         return iter(quads)
 
     def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
         rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        return iter([row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)])
+        if any(_get(row, "g") is None for row in rows):  # Virtuoso 7 matches an empty group once, binding nothing
+            rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return iter([g for row in rows if isinstance(g := row["g"], ox.NamedNode) and g.value not in STORE_OWN_GRAPHS])
 
     def __len__(self) -> int:
-        rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_NOT_OWN} }}")
         return int(rows[0]["n"].value)
 
     def dump(
@@ -158,16 +176,21 @@ class RemoteDataset:
     # writes
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
-        """All quads in one INSERT DATA: one update request, which the store applies as a whole or not at all."""
+        """All quads in one INSERT: one update request, which the store applies as a whole or not at all."""
         by_graph: dict[str, list[str]] = {}
+        blank = False
         for q in quads:
             if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
                 raise UnsupportedByStoreError("quoted triples (RDF-star) cannot be written to the external store")
+            blank = blank or isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
             key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
             by_graph.setdefault(key, []).append(f"{q.subject} {q.predicate} {q.object} .")
         blocks = [f"GRAPH {g} {{\n{chr(10).join(t)}\n}}" if g else "\n".join(t) for g, t in by_graph.items()]
+        # INSERT DATA with blank nodes is standard, but Virtuoso 7 refuses it ("not allowed in a constant
+        # clause"); a template with one empty solution makes the same fresh blank nodes on every store
+        head, tail = ("INSERT {", "} WHERE {}") if blank else ("INSERT DATA {", "}")
         if blocks:
-            self.update("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+            self.update(f"{head}\n" + "\n".join(blocks) + f"\n{tail}")
 
     def flush(self) -> None:
         """Nothing to do: the external store makes its own writes durable."""
@@ -233,6 +256,18 @@ def _unshifted(message: str, offset: int) -> str:
     return _FIRST_LINE.sub(lambda m: f"{m.group(1)}1:{max(int(m.group(2)) - offset, 1)}", message, count=1)
 
 
+def query_accept(query: str) -> str:
+    """The Accept header for a query's answer, by its form; both kinds when the form cannot be told.
+
+    >>> query_accept("PREFIX ask: <http://ex/select#> # a comment\\nconstruct { ?s ?p ?o } WHERE {}")
+    'application/n-triples, text/turtle;q=0.9'
+    """
+    form = _FORM.match(query)
+    if form is None:
+        return ACCEPT  # malformed: the store says why
+    return GRAPH_ACCEPT if form.group(1).upper() in ("CONSTRUCT", "DESCRIBE") else SELECT_ACCEPT
+
+
 def parse_answer(body: bytes, content_type: str) -> Results:
     """A store's answer as pyoxigraph objects, by its media type.
 
@@ -241,7 +276,15 @@ def parse_answer(body: bytes, content_type: str) -> Results:
     """
     results_format = ox.QueryResultsFormat.from_media_type(content_type)
     if results_format is not None:
-        return ox.parse_query_results(body, results_format)
+        if results_format == ox.QueryResultsFormat.JSON:
+            body = _NODE_ID.sub(rb"\1", body)
+        results = ox.parse_query_results(body, results_format)
+        if isinstance(results, ox.QuerySolutions) and [v.value for v in results.variables] == [_VIRTUOSO_ASK]:
+            # Virtuoso 7 answers ASK with a table of one column, one row when true and none when false
+            return ox.parse_query_results(
+                b'{"head": {}, "boolean": %s}' % (b"true" if list(results) else b"false"), ox.QueryResultsFormat.JSON
+            )
+        return results
     graph_format = ox.RdfFormat.from_media_type(content_type)
     if graph_format is not None:
         return TripleList(t.triple for t in ox.parse(body, graph_format))
