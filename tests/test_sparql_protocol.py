@@ -26,7 +26,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 KG = "https://w3id.org/learning-cities/"
-SELECT = "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s ?label LIMIT 5"
+# a total order: the same text in two languages ties under `ORDER BY ?label`, which SPARQL leaves to the store
+SELECT = "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s STR(?label) LANG(?label) LIMIT 5"
 CONSTRUCT = "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c FILTER(isIRI(?s) && isIRI(?c)) } ORDER BY ?s ?c LIMIT 5"
 
 
