@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -36,7 +37,7 @@ def handle(store: ox.Store, message: tuple[object, ...], conn: Connection) -> tu
     except (OSError, RuntimeError) as e:
         return ("error", "query-failed", f"the evaluation failed: {e}")
     chunks = chunked(body)
-    conn.send(("ok", media_type, truncated, form, len(chunks)))
+    conn.send(("ok", media_type, truncated, form, len(chunks), len(body)))
     for chunk in chunks:
         conn.send_bytes(chunk)
     return None
@@ -66,9 +67,15 @@ def serialize(results: Results, job: QueryJob) -> tuple[str, bool, str, bytes]:
         gfmt = ox.RdfFormat.from_media_type(job.graph_type) if job.graph_type else None
         if gfmt is None:
             raise NotAcceptableError(f"no acceptable format for the graph a CONSTRUCT or DESCRIBE gives; {job.offered}")
-        # N-Triples is one triple a line, so the cap is a line count; other formats are written from it
-        nt, truncated = _capped(results.serialize, ox.RdfFormat.N_TRIPLES, job.max_rows)
-        body = nt if gfmt == ox.RdfFormat.N_TRIPLES else ox.serialize(ox.parse(nt, ox.RdfFormat.N_TRIPLES), format=gfmt)
+        if gfmt == ox.RdfFormat.N_TRIPLES:
+            # one triple a line, so the cap is a line count, and Oxigraph's writer streams without Python objects
+            nt, truncated = _capped(results.serialize, gfmt, job.max_rows)
+            return gfmt.media_type, truncated, "graph", nt
+        # other formats are not line-based: the writer gets at most max_rows triples, once (not the N-Triples
+        # written, parsed back and written again), then one more triple, if any, tells that there were more
+        triples = iter(results)
+        body = ox.serialize(itertools.islice(triples, job.max_rows), format=gfmt)
+        truncated = next(triples, None) is not None
         return gfmt.media_type, truncated, "graph", body or b""
     rfmt = ox.QueryResultsFormat.from_media_type(job.results_type) if job.results_type else None
     if rfmt is None:

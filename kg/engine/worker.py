@@ -4,7 +4,7 @@ It holds an in-memory copy of the store and answers one message at a time:
   ("load", path)        replace its data with the N-Quads snapshot at path      -> ("ok",)
   ("update", text, base) apply a SPARQL update already applied to the record     -> ("ok",) | ("error", slug, detail)
   ("query", QueryJob)   evaluate and serialize                                   -> ("ok", media type, truncated,
-                        form, n) then n byte chunks                              |  ("error", slug, detail)
+                        form, n, size) then n byte chunks of size bytes in all   |  ("error", slug, detail)
 Results are serialized here by Oxigraph's writers, completely, before the first byte goes back: the API
 process never converts a term, and a query that overruns its time never yields a truncated answer.
 """
