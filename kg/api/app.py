@@ -65,6 +65,16 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _bad_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        if hasattr(module, "install"):
+            module.install(app)  # routers that need start-up work or middleware (added first: the innermost)
+        app.include_router(module.router)
     if settings.rate_limit > 0:  # inside CORS, so a 429 carries CORS headers; inside the access log, which notes it
         from kg.api.ratelimit import RateLimit
 
@@ -78,16 +88,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             expose_headers=["X-KG-Truncated", "X-KG-Row-Limit"],
         )
     app.add_middleware(AccessLog)  # added last: outermost, so it times everything, CORS preflights included
-    for name in ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        if hasattr(module, "install"):
-            module.install(app)  # routers that need start-up work or middleware
-        app.include_router(module.router)
     return app
 
 

@@ -7,8 +7,8 @@ which send back results already serialized by Oxigraph; this module only moves b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -16,6 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from kg.accept import bare, choose
+from kg.api.direct import DirectRoutes
+from kg.api.form import parse_pairs
 from kg.description import PREFIXES, service_description
 from kg.engine import Answer, QueryEngine, QueryJob, engine_for
 from kg.errors import (
@@ -69,9 +71,13 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def install(app: FastAPI) -> None:
-    """Start the engine with the app, stop it with the app; offer /update only when a token is configured."""
+    """Start the engine with the app, stop it with the app; offer /update only when a token is configured.
+
+    Queries skip FastAPI's routing (kg/api/direct.py), which would cost them as much as a light query takes.
+    """
     app.state.startup.append(_start_engine)
     app.state.shutdown.append(_stop_engine)
+    app.add_middleware(DirectRoutes, routes={("GET", "/sparql"): sparql_get, ("POST", "/sparql"): sparql_post})
     if app.state.settings.update_token:
         app.include_router(update_router)
 
@@ -95,7 +101,7 @@ def _stop_engine(app: FastAPI) -> None:
     responses=_RESPONSES,
 )
 async def sparql_get(request: Request) -> Response:
-    params = request.query_params.multi_items()
+    params = _url_params(request)
     if not _values(params, "query") and not _values(params, "update"):
         return await _describe(request)
     return await _query(request, params)
@@ -213,11 +219,17 @@ def _negotiate(request: Request, params: Sequence[tuple[str, str]]) -> tuple[str
             raise BadRequestError(f"unknown format {formats[0]!r}; {OFFERED}")
         return (bare(rfmt.media_type) if rfmt else None), (bare(gfmt.media_type) if gfmt else None)
     accept = request.headers.get("accept")
-    results = choose(accept, RESULT_TYPES, canonical=_canonical_results)
-    graph = choose(accept, GRAPH_TYPES, canonical=_canonical_graph)
+    results, graph = _accepted(accept)
     if results is None and graph is None:
         raise NotAcceptableError(f"Accept {accept!r} cannot be served; {OFFERED}")
     return results, graph
+
+
+@lru_cache(maxsize=256)  # a client sends the same Accept every time; reading it again costs 25-80 µs
+def _accepted(accept: str | None) -> tuple[str | None, str | None]:
+    """The media types `accept` prefers for SELECT/ASK results and for graphs (None: none acceptable)."""
+    results = choose(accept, RESULT_TYPES, canonical=_canonical_results)
+    return results, choose(accept, GRAPH_TYPES, canonical=_canonical_graph)
 
 
 def _canonical_results(media_type: str) -> str | None:
@@ -288,12 +300,17 @@ async def _post_params(request: Request, *, direct: str, field: str) -> list[tup
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
         raise BadRequestError(f"the body is not UTF-8 (byte {e.start})") from None
-    params = request.query_params.multi_items()
+    params = _url_params(request)
     if media == FORM:
-        return [*params, *parse_qsl(text, keep_blank_values=True)]
+        return [*params, *parse_pairs(text)]
     if _values(params, field):
         raise BadRequestError(f"a {direct} body carries the {field}; the URL must not carry another")
     return [*params, (field, text)]
+
+
+def _url_params(request: Request) -> list[tuple[str, str]]:
+    # what request.query_params holds (the same Latin-1 reading of the raw bytes), decoded in C
+    return parse_pairs(request.scope["query_string"].decode("latin-1"))
 
 
 def _charset(content_type: str) -> str | None:
