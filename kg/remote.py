@@ -55,6 +55,49 @@ class QueryResult:
     content_type: str
 
 
+class QueryStream:
+    """A store's answer as it arrives, readable by pyoxigraph's parsers; reading past the deadline raises."""
+
+    def __init__(self, response: httpx.Response, *, deadline: float, timeout: float) -> None:
+        self.content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        self._chunks = response.iter_bytes()
+        self._buffer = bytearray()
+        self._deadline = deadline
+        self._timeout = timeout
+        self._done = False
+        self.tail = b""  # the last bytes read, which quote a store's message when it breaks off an answer
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (all that is left when negative); empty at the end of the answer.
+
+        Raises:
+            QueryTimeoutError: the deadline passed before these bytes arrived.
+            RemoteUnavailableError: the store broke off its answer (a crash, a lost connection).
+        """
+        while not self._done and (size < 0 or len(self._buffer) < size):
+            if time.monotonic() > self._deadline:
+                raise QueryTimeoutError(
+                    f"the external store's answer took longer than {self._timeout:g} s; the query was cancelled"
+                )
+            try:
+                chunk = next(self._chunks, None)
+            except httpx.TimeoutException:
+                raise QueryTimeoutError(
+                    "the external store did not answer in time; the query was cancelled (connection closed)"
+                ) from None
+            except httpx.TransportError as e:  # not retried: the query may be what broke the store
+                raise RemoteUnavailableError(f"the external store broke off its answer: {type(e).__name__}") from None
+            if chunk is None:
+                self._done = True
+            else:
+                self._buffer += chunk
+        end = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        self.tail = (self.tail + data)[-_MESSAGE_CHARS:]
+        return data
+
+
 @dataclass(frozen=True)
 class Retry:
     """Exponential backoff: `attempts` tries in all, waiting `first_delay`, then twice that, up to `max_delay`."""
@@ -177,7 +220,21 @@ class RemoteStore:
         Raises:
             QueryTimeoutError: the answer was not complete within `timeout` seconds (the connection is closed).
             RemoteStoreError: the store refused the query (4xx), for instance for its syntax.
-            RemoteUnavailableError: the store kept failing.
+            RemoteUnavailableError: the store kept failing, or broke off its answer.
+        """
+        with self.stream_query(text, timeout=timeout, accept=accept, params=params) as answer:
+            return QueryResult(answer.read(), answer.content_type)
+
+    @contextmanager
+    def stream_query(
+        self, text: str, *, timeout: float, accept: str = SELECT_JSON, params: Sequence[tuple[str, str]] = ()
+    ) -> Iterator[QueryStream]:
+        """The store's answer as it arrives, for a reader that may stop early (a row cap); as `query` otherwise.
+
+        Leaving the `with` closes the connection unless the answer was read to its end: the store's cue to stop.
+
+        Raises:
+            See `query`; QueryTimeoutError and RemoteUnavailableError also from `QueryStream.read`.
         """
         deadline = time.monotonic() + timeout
         url_params: list[_Param] = list(params)
@@ -187,41 +244,38 @@ class RemoteStore:
         # is application/sparql-query (openlink/virtuoso-opensource#842)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
         body = urlencode({"query": text}).encode()
+        response: httpx.Response | None = None
         for attempt in self._attempts(f"query at {self.query_url}", deadline=deadline):
             with attempt:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                return self._read_query(url_params, headers, body, deadline, left)
-        raise QueryTimeoutError(f"the external store did not answer within {timeout:g} s; the query was cancelled")
-
-    def _read_query(
-        self,
-        params: list[tuple[str, str | int | float | bool | None]],
-        headers: Mapping[str, str],
-        body: bytes,
-        deadline: float,
-        left: float,
-    ) -> QueryResult:
-        chunks: list[bytes] = []
+                response = self._send_query(url_params, headers, body, left)
+        if response is None:
+            raise QueryTimeoutError(f"the external store did not answer within {timeout:g} s; the query was cancelled")
         try:
-            with self._client.stream(
-                "POST", self.query_url, params=params, headers=headers, content=body, timeout=left
-            ) as response:
-                _check(response, f"query at {self.query_url}")
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        # leaving the `with` before the body is read closes the connection: the store's cue to stop
-                        raise QueryTimeoutError(
-                            f"the external store's answer took longer than {left:g} s; the query was cancelled"
-                        )
-                content_type = response.headers.get("content-type", "")
+            yield QueryStream(response, deadline=deadline, timeout=timeout)
+        finally:
+            response.close()
+
+    def _send_query(self, params: list[_Param], headers: Mapping[str, str], body: bytes, left: float) -> httpx.Response:
+        """The store's response, its status checked and its body not read yet."""
+        # httpx applies `left` to each read, not to the whole answer: QueryStream stops a store that keeps sending
+        request = self._client.build_request(
+            "POST", self.query_url, params=params, headers=headers, content=body, timeout=left
+        )
+        try:
+            response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
             raise QueryTimeoutError(
                 "the external store did not answer in time; the query was cancelled (connection closed)"
             ) from None
-        return QueryResult(b"".join(chunks), content_type.split(";")[0].strip())
+        try:
+            _check(response, f"query at {self.query_url}")
+        except BaseException:
+            response.close()
+            raise
+        return response
 
     def select(self, text: str, *, timeout: float) -> list[dict[str, str]]:
         """The bindings of a SELECT as plain strings (IRIs and literal values alike), for our own small queries.

@@ -18,18 +18,22 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
+from contextlib import contextmanager
+from typing import IO, Protocol, cast
 
 import pyoxigraph as ox
 
 from kg.errors import KGError
-from kg.remote import RemoteStore, RemoteStoreError
+from kg.remote import QueryStream, RemoteStore, RemoteStoreError
 from kg.stores.protocol import GraphName, Object, Results, Subject, TripleList
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 _ANY = "<urn:kg:any-predicate>"
 _BLANK_CACHE = 20_000  # blank nodes remembered; the cache starts again when full
 _FIRST_LINE = re.compile(r"(\bat )1:(\d+)")  # Oxigraph's "error at LINE:COLUMN"
+_Dataset = tuple[
+    bool, list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None, list[ox.NamedNode | ox.BlankNode] | None
+]  # use_default_graph_as_union, default_graph, named_graphs: the dataset arguments of `query`
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 _VIRTUOSO_ASK = "__ASK_RETVAL"
 # the query form, after the prologue; the Accept header follows it, because a store may send any form in any
@@ -41,6 +45,7 @@ SELECT_ACCEPT = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 # Virtuoso's blank node labels ("nodeID://b10001") are not valid labels in a results document
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+_RELABEL_CHUNK = 64 * 1024  # bytes read at a time from a streamed answer that is relabelled
 # graphs some stores keep for themselves and show among the named graphs: never part of our dataset
 STORE_OWN_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#",)  # Virtuoso's metadata
 _NOT_OWN = f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in STORE_OWN_GRAPHS)}))"
@@ -79,21 +84,56 @@ class RemoteDataset:
         SyntaxError: the store refused the query with 400 (as pyoxigraph raises it for its own parser).
         QueryTimeoutError, RemoteStoreError, RemoteUnavailableError: see `kg.remote.RemoteStore.query`.
         """
+        dataset = (use_default_graph_as_union, default_graph, named_graphs)
+        with self._answer(query, base_iri, prefixes, dataset) as answer:
+            body = answer.read()
+        return parse_answer(body, answer.content_type)
+
+    @contextmanager
+    def streamed(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: dict[str, str] | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+    ) -> Iterator[Results]:
+        """As `query`, but the results are parsed as they arrive, for a reader that may stop early (a row cap);
+        leaving the `with` closes the connection unless the answer was read to its end, which stops the store.
+
+        Raises:
+            As `query`, also while the results are read; RemoteStoreError: the answer does not parse (cut off).
+        """
+        dataset = (use_default_graph_as_union, default_graph, named_graphs)
+        with self._answer(query, base_iri, prefixes, dataset) as answer:
+            try:
+                yield parse_answer(answer, answer.content_type)
+            except SyntaxError as e:  # Oxigraph writes an error met while it streams results into the answer
+                tail = answer.tail.decode("utf-8", "replace").strip()
+                raise RemoteStoreError(f"the external store's answer broke off ({e}); it ends with: {tail}") from None
+
+    @contextmanager
+    def _answer(
+        self, query: str, base_iri: str | None, prefixes: dict[str, str] | None, dataset: _Dataset
+    ) -> Iterator[QueryStream]:
+        union, default_graph, named_graphs = dataset
         params: list[tuple[str, str]] = []
         params += [("default-graph-uri", g.value) for g in default_graph or () if isinstance(g, ox.NamedNode)]
         params += [("named-graph-uri", g.value) for g in named_graphs or () if isinstance(g, ox.NamedNode)]
         # with named-graph-uri the protocol's own dataset rules hold (stores refuse both at once)
-        if use_default_graph_as_union and not params and self.union_parameter:
+        if union and not params and self.union_parameter:
             params.append((self.union_parameter, "true"))
         head = prologue(query, base_iri, prefixes)
         accept = query_accept(query)
         try:
-            answer = self.client.query(head + query, timeout=self.timeout, accept=accept, params=params)
+            with self.client.stream_query(head + query, timeout=self.timeout, accept=accept, params=params) as answer:
+                yield answer
         except RemoteStoreError as e:
-            if e.store_status == 400:
+            if e.store_status == 400:  # only the store's own answer to the request has a status
                 raise SyntaxError(_unshifted(e.store_message, len(head))) from None
             raise
-        return parse_answer(answer.body, answer.content_type)
 
     def update(self, update: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None) -> None:
         """Raises:
@@ -268,17 +308,44 @@ def query_accept(query: str) -> str:
     return GRAPH_ACCEPT if form.group(1).upper() in ("CONSTRUCT", "DESCRIBE") else SELECT_ACCEPT
 
 
-def parse_answer(body: bytes, content_type: str) -> Results:
-    """A store's answer as pyoxigraph objects, by its media type.
+class StreamedTriples(TripleList):
+    """The triples of a CONSTRUCT or DESCRIBE, read once as they arrive (no `len`)."""
+
+    def __init__(self, triples: Iterator[ox.Triple]) -> None:  # no list, unlike TripleList: that reads them all
+        self._stream = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return self._stream
+
+    def __len__(self) -> int:
+        raise TypeError("streamed triples have no length before they are read")
+
+    def serialize(self, output: IO[bytes] | str | None = None, format: ox.RdfFormat | None = None) -> bytes | None:
+        return ox.serialize(self._stream, output, format or ox.RdfFormat.N_TRIPLES)
+
+
+class _Reader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def parse_answer(body: bytes | _Reader, content_type: str) -> Results:
+    """A store's answer as pyoxigraph objects, by its media type; from a reader (`QueryStream`), parsed as it
+    is read, a graph as `StreamedTriples`.
+
+    >>> import io
+    >>> answer = b'{"head": {"vars": ["b"]}, "results": {"bindings": [{"b": {"type": "bnode", "value": "nodeID://b1"}}]}}'
+    >>> [str(row["b"]) for row in parse_answer(io.BytesIO(answer), "application/sparql-results+json")]
+    ['_:b1']
 
     Raises:
         RemoteStoreError: the media type is neither a SPARQL results format nor an RDF format.
+        SyntaxError: the head of a streamed answer does not parse.
     """
     results_format = ox.QueryResultsFormat.from_media_type(content_type)
     if results_format is not None:
         if results_format == ox.QueryResultsFormat.JSON:
-            body = _NODE_ID.sub(rb"\1", body)
-        results = ox.parse_query_results(body, results_format)
+            body = _NODE_ID.sub(rb"\1", body) if isinstance(body, bytes) else _Relabelled(body)
+        results = ox.parse_query_results(_readable(body), results_format)
         if isinstance(results, ox.QuerySolutions) and [v.value for v in results.variables] == [_VIRTUOSO_ASK]:
             # Virtuoso 7 answers ASK with a table of one column, one row when true and none when false
             return ox.parse_query_results(
@@ -287,8 +354,38 @@ def parse_answer(body: bytes, content_type: str) -> Results:
         return results
     graph_format = ox.RdfFormat.from_media_type(content_type)
     if graph_format is not None:
-        return TripleList(t.triple for t in ox.parse(body, graph_format))
+        triples = (t.triple for t in ox.parse(_readable(body), graph_format))
+        return TripleList(triples) if isinstance(body, bytes) else StreamedTriples(triples)
     raise RemoteStoreError(f"the external store answered with {content_type or 'no Content-Type'}, not SPARQL results")
+
+
+def _readable(body: bytes | _Reader) -> bytes | IO[bytes]:
+    return body if isinstance(body, bytes) else cast(IO[bytes], body)  # pyoxigraph's parsers only call read(size)
+
+
+class _Relabelled:
+    """A JSON answer with Virtuoso's blank node labels made valid (`_NODE_ID`) as it is read."""
+
+    def __init__(self, answer: _Reader) -> None:
+        self._answer = answer
+        self._pending = b""  # read, not rewritten yet
+        self._ready = bytearray()
+        self._end = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self._end and (size < 0 or len(self._ready) < size):
+            chunk = self._answer.read(_RELABEL_CHUNK)
+            self._end = not chunk
+            self._pending += chunk
+            # a label's pattern holds no '{', which opens each term: cutting before one never splits a label
+            cut = len(self._pending) if self._end else self._pending.rfind(b"{")
+            if cut > 0:
+                self._ready += _NODE_ID.sub(rb"\1", self._pending[:cut])
+                self._pending = self._pending[cut:]
+        end = len(self._ready) if size < 0 else min(size, len(self._ready))
+        data = bytes(self._ready[:end])
+        del self._ready[:end]
+        return data
 
 
 def _term(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple | None, variable: str) -> str:
