@@ -467,17 +467,26 @@ def _hung_up_on(port: int) -> int:
     return count
 
 
+@contextmanager
+def isolated(
+    client: TestClient, backend: str, settings: Settings, servers: OxigraphServers, source: ox.Store
+) -> Iterator[TestClient]:
+    """An app over a server of its own on the Oxigraph backend (see `own_server`), for a query that goes on
+    there after the API has given up on it; elsewhere `client` (the embedded engine kills its worker, and a store
+    with a timeout parameter stops at its own limit)."""
+    if backend != "oxigraph":
+        client.app.state.engine.wait_ready()  # type: ignore[attr-defined]
+        yield client
+        return
+    with own_server(servers, source) as dataset, TestClient(create_app(settings, store=dataset)) as c:
+        yield c
+
+
 @pytest.fixture
 def slow_client(
     client: TestClient, backend: str, settings: Settings, oxigraph_servers: OxigraphServers, store: ox.Store
 ) -> Iterator[TestClient]:
-    """The shared client on the embedded store; on an external one an app over a server of its own (see
-    `own_server`), since a runaway query goes on there after the API has given up on it."""
-    if backend == "embedded":
-        client.app.state.engine.wait_ready()  # type: ignore[attr-defined]
-        yield client
-        return
-    with own_server(oxigraph_servers, store) as dataset, TestClient(create_app(settings, store=dataset)) as c:
+    with isolated(client, backend, settings, oxigraph_servers, store) as c:
         yield c
 
 

@@ -1,6 +1,7 @@
 """What SECURITY.md promises, one test per promise: SSRF, tokens, path traversal, sizes, queries of death,
 rate limiting, online backups. Most run over TestClient; what only a real server enforces (header sizes,
-raw paths, streamed bodies) runs over uvicorn on a loopback port.
+raw paths, streamed bodies) runs over uvicorn on a loopback port. All of it runs on both backends (the
+embedded store and an external one), but for RocksDB backups and the load test, which need the embedded store.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from kg.errors import ConfigError
 from kg.loading import load_files, project_files
 from kg.settings import Settings
 from kg.store import open_store
+from kg.stores import Store, release
+from tests.backends import OxigraphServers, writable_copy
 from tests.conftest import ROOT
+from tests.test_safety import isolated
 
 with warnings.catch_warnings():
     # Starlette's TestClient asks for httpx2, which this project does not depend on; httpx works
@@ -69,15 +73,16 @@ def secure(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Sett
 
 
 @pytest.fixture(scope="module")
-def copy(store: ox.Store) -> ox.Store:
-    """The project in a store of this module's own: updates are allowed here, and must change nothing."""
-    mine = ox.Store()
-    mine.extend(store)
-    return mine
+def copy(backend: str, store: ox.Store, oxigraph_servers: OxigraphServers) -> Iterator[Store]:
+    """The project in a store of this module's own, on the backend under test: updates are allowed here, and
+    must change nothing."""
+    mine = writable_copy(backend, oxigraph_servers, store)
+    yield mine
+    release(mine)
 
 
 @pytest.fixture(scope="module")
-def client(secure: Settings, copy: ox.Store) -> Iterator[TestClient]:
+def client(secure: Settings, copy: Store) -> Iterator[TestClient]:
     with TestClient(create_app(secure, store=copy)) as client:
         yield client
 
@@ -141,9 +146,7 @@ def test_service_reaches_nothing(client: TestClient, listener: tuple[int, list[b
     assert hits == []
 
 
-def test_service_outside_a_nonempty_allowlist(
-    secure: Settings, copy: ox.Store, listener: tuple[int, list[bytes]]
-) -> None:
+def test_service_outside_a_nonempty_allowlist(secure: Settings, copy: Store, listener: tuple[int, list[bytes]]) -> None:
     port, hits = listener
     allowing = replace(secure, service_allowlist=("https://query.wikidata.org/",), query_workers=1)
     with TestClient(create_app(allowing, store=copy)) as c:
@@ -174,7 +177,7 @@ LOAD_FORMS = {
 
 
 @pytest.mark.parametrize("form", LOAD_FORMS, ids=list(LOAD_FORMS))
-def test_load_reaches_nothing(client: TestClient, copy: ox.Store, listener: tuple[int, list[bytes]], form: str) -> None:
+def test_load_reaches_nothing(client: TestClient, copy: Store, listener: tuple[int, list[bytes]], form: str) -> None:
     port, hits = listener
     before = len(copy)
     response = client.post("/update", data={"update": LOAD_FORMS[form].format(port=port)}, headers=GOOD_UPDATE)
@@ -185,7 +188,7 @@ def test_load_reaches_nothing(client: TestClient, copy: ox.Store, listener: tupl
 
 
 def test_submissions_fetch_no_context_and_no_entity(
-    client: TestClient, copy: ox.Store, listener: tuple[int, list[bytes]], tmp_path: Path
+    client: TestClient, copy: Store, listener: tuple[int, list[bytes]], tmp_path: Path
 ) -> None:
     # /validate is covered by tests/test_validate_api.py::test_remote_context_and_external_entities_are_not_fetched;
     # /submissions reads its body through the same parser, and must refuse the same way
@@ -242,7 +245,7 @@ def test_every_writing_route_is_checked(client: TestClient) -> None:
 
 @pytest.mark.parametrize("auth", BAD_AUTH, ids=list(BAD_AUTH))
 @pytest.mark.parametrize("route", WRITES, ids=list(WRITES))
-def test_writing_routes_refuse_bad_tokens(client: TestClient, copy: ox.Store, route: str, auth: str) -> None:
+def test_writing_routes_refuse_bad_tokens(client: TestClient, copy: Store, route: str, auth: str) -> None:
     method, path = route.split(" ")
     submitting = "submissions" in path
     other, expired = ("upd-s3cret", "sub-expired") if submitting else ("sub-s3cret", "upd-expired")
@@ -271,10 +274,11 @@ def test_a_good_token_is_let_through(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(secure: Settings, copy: ox.Store) -> Iterator[int]:
-    """The app under uvicorn on a free loopback port; yields the port."""
+def server(secure: Settings, copy: Store) -> Iterator[int]:
+    """The app under uvicorn on a free loopback port, on h11 as `kg serve` runs it; yields the port."""
     sock = socket.create_server(("127.0.0.1", 0))
-    srv = uvicorn.Server(uvicorn.Config(create_app(secure, store=copy), log_level="warning", lifespan="on"))
+    config = uvicorn.Config(create_app(secure, store=copy), log_level="warning", lifespan="on", http="h11")
+    srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, name="uvicorn")
     thread.start()
     try:
@@ -335,8 +339,14 @@ def test_path_traversal(server: int, path: str) -> None:
 
 
 @pytest.mark.slow
-def test_small_load_has_no_unexpected_status(server: int) -> None:
+def test_small_load_has_no_unexpected_status(server: int, backend: str) -> None:
     """benchmarks/loadtest.py in small: 10 clients for 3 s, queries, validations and one slow query."""
+    if backend != "embedded":
+        # the slow client sends a runaway aggregate again and again; an external Oxigraph goes on counting after
+        # the API hangs up (neither the closed connection nor its --timeout-s stops it), so its cores fill up
+        # and the other clients' queries run into the limit. The API's side of it, a 503 and a closed
+        # connection, is tests/test_safety.py::test_runaway_query_on_the_external_store_is_cancelled
+        pytest.skip("the embedded engine kills a runaway query; an external Oxigraph does not stop it")
     results = run_load(f"http://127.0.0.1:{server}", clients=10, seconds=3.0, validators=2)
     assert results.unexpected == {} and not results.failures, (results.unexpected, results.failures)
     assert results.statuses[("slow", 503)] >= 1  # the time limit stopped it
@@ -435,28 +445,36 @@ NORMAL = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }"
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", DEATH, ids=list(DEATH))
-def test_query_of_death_is_stopped(client: TestClient, name: str) -> None:
+def test_query_of_death_is_stopped(
+    client: TestClient,
+    backend: str,
+    secure: Settings,
+    oxigraph_servers: OxigraphServers,
+    store: ox.Store,
+    name: str,
+) -> None:
     query, slugs = DEATH[name]
-    started = time.monotonic()
-    response = client.post("/sparql", data={"query": query})
-    took = time.monotonic() - started
-    if response.status_code == 200:  # finished within the limit: then it was no query of death here
-        assert slugs is None, f"{name} was answered in {took:.1f} s"
-    else:
-        body = problem(response, (400, 503))
-        assert slugs is None or body["type"].removeprefix("/problems/") in slugs
-    assert took < 2.0 + 3.0  # the limit, plus killing the worker
-    started = time.monotonic()
-    answer = client.get("/sparql", params={"query": NORMAL})
-    assert answer.status_code == 200, answer.text
-    assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) > 0
-    assert time.monotonic() - started < 5.0  # the other worker answers while the killed one is replaced
+    with isolated(client, backend, secure, oxigraph_servers, store) as c:
+        started = time.monotonic()
+        response = c.post("/sparql", data={"query": query})
+        took = time.monotonic() - started
+        if response.status_code == 200:  # finished within the limit: then it was no query of death here
+            assert slugs is None, f"{name} was answered in {took:.1f} s"
+        else:
+            body = problem(response, (400, 503))
+            assert slugs is None or body["type"].removeprefix("/problems/") in slugs
+        assert took < 2.0 + 3.0  # the limit, plus killing the worker (or closing the connection)
+        started = time.monotonic()
+        answer = c.get("/sparql", params={"query": NORMAL})
+        assert answer.status_code == 200, answer.text
+        assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) > 0
+        assert time.monotonic() - started < 5.0  # the other worker (or the store) answers at once
 
 
 # --- request-rate limiting
 
 
-def test_rate_limit_per_client(secure: Settings, copy: ox.Store) -> None:
+def test_rate_limit_per_client(secure: Settings, copy: Store) -> None:
     with TestClient(create_app(replace(secure, rate_limit=2.0, query_workers=1), store=copy)) as c:
         statuses = [c.get("/sparql", params={"query": NORMAL}).status_code for _ in range(5)]
         assert statuses == [200, 200, 200, 200, 429]  # a burst of 2 x 2 requests/s, then refused
@@ -472,10 +490,10 @@ def test_rate_limit_per_client(secure: Settings, copy: ox.Store) -> None:
 async def _from(app: Any, host: str) -> int:
     transport = httpx.ASGITransport(app=app, client=(host, 1234))
     async with httpx.AsyncClient(transport=transport, base_url="http://kg") as c:
-        return (await c.get("/def/")).status_code
+        return (await c.get("/docs")).status_code  # a page that costs nothing: no token comes back meanwhile
 
 
-def test_rate_limit_buckets_are_per_address(secure: Settings, copy: ox.Store) -> None:
+def test_rate_limit_buckets_are_per_address(secure: Settings, copy: Store) -> None:
     import asyncio
 
     with TestClient(create_app(replace(secure, rate_limit=1.0, query_workers=1), store=copy)) as c:
@@ -531,10 +549,14 @@ def test_online_backup_restores_to_the_same_dataset(secure: Settings, tmp_path: 
     assert _canonical(open_store(restored, read_only=True)) == expected
 
 
-def test_backup_of_a_memory_store_is_a_problem(client: TestClient) -> None:
-    problem(client.post("/admin/backup", headers=GOOD_UPDATE), 400, "bad-request")
+def test_backup_of_a_memory_or_external_store_is_a_problem(client: TestClient, backend: str) -> None:
+    response = client.post("/admin/backup", headers=GOOD_UPDATE)
+    if backend == "embedded":
+        problem(response, 400, "bad-request")  # this module's copy is in memory
+    else:
+        problem(response, 501, "not-on-external-store")  # backed up with the store's own tools
 
 
-def test_no_update_token_no_backups(settings: Settings, copy: ox.Store) -> None:
+def test_no_update_token_no_backups(settings: Settings, copy: Store) -> None:
     with TestClient(create_app(replace(settings, query_workers=1), store=copy)) as c:
         problem(c.post("/admin/backup", headers=GOOD_UPDATE), 403, "forbidden")
