@@ -1,4 +1,5 @@
-"""W3C SPARQL test suites: the protocol tests for queries against the app, and query evaluation against pyoxigraph.
+"""W3C SPARQL test suites: the protocol tests for queries against the app (on both backends), and query
+evaluation against pyoxigraph.
 
 The evaluation tests run through kg.querying.evaluate with the store's own default graph (the suites'
 dataset semantics, not our union default) and compare results with blank-node-aware equality: solutions as
@@ -23,6 +24,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 from kg.api.app import create_app
 from kg.querying import evaluate
 from kg.settings import Settings
+from kg.stores import release
+from tests.backends import OxigraphServers, on_backend
 from tests.conftest import SHARED
 
 with warnings.catch_warnings():
@@ -99,14 +102,20 @@ PROTOCOL_CASES = _protocol_cases()
 
 
 @pytest.fixture(scope="module")
-def protocol_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    store = ox.Store()
+def protocol_client(
+    tmp_path_factory: pytest.TempPathFactory, backend: str, oxigraph_servers: OxigraphServers
+) -> Iterator[TestClient]:
+    data = ox.Store()
     for n in (1, 2, 3):  # the data every query test names, each in the graph its label gives
         graph = ox.NamedNode(f"http://kasei.us/2009/09/sparql/data/data{n}.rdf")
-        store.load(path=str(PROTOCOL.parent / f"data{n}.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        data.load(path=str(PROTOCOL.parent / f"data{n}.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    store = on_backend(backend, oxigraph_servers, data)
     settings = Settings(store_path=tmp_path_factory.mktemp("unused"), query_workers=1)
-    with TestClient(create_app(settings, store=store)) as client:
-        yield client
+    try:
+        with TestClient(create_app(settings, store=store)) as client:
+            yield client
+    finally:
+        release(store)
 
 
 def test_protocol_cases_found() -> None:
