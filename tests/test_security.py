@@ -11,6 +11,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from kg.loading import load_files, project_files
 from kg.settings import Settings
 from kg.store import open_store
 from kg.stores import Store, release
-from tests.backends import OxigraphServers, writable_copy
+from tests.backends import OxigraphServers, on_backend, writable_copy
 from tests.conftest import ROOT
 from tests.test_safety import isolated
 
@@ -73,10 +74,13 @@ def secure(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Sett
 
 
 @pytest.fixture(scope="module")
-def copy(backend: str, store: ox.Store, oxigraph_servers: OxigraphServers) -> Iterator[Store]:
+def copy(backend: str, store: ox.Store, oxigraph_servers: OxigraphServers, secure: Settings) -> Iterator[Store]:
     """The project in a store of this module's own, on the backend under test: updates are allowed here, and
-    must change nothing."""
-    mine = writable_copy(backend, oxigraph_servers, store)
+    must change nothing. An external copy has the module's time limit: it is the dataset's own that holds."""
+    if backend == "embedded":
+        mine = writable_copy(backend, oxigraph_servers, store)
+    else:
+        mine = on_backend(backend, oxigraph_servers, store, timeout=secure.query_timeout)  # a new server's copy
     yield mine
     release(mine)
 
@@ -353,13 +357,14 @@ def test_small_load_has_no_unexpected_status(server: int, backend: str) -> None:
     assert sum(n for (kind, _), n in results.statuses.items() if kind == "query") >= 20
 
 
-def test_concurrent_validations(client: TestClient) -> None:
+def test_concurrent_validations(client: TestClient, backend: str) -> None:
     """pySHACL parses SPARQL constraints with pyparsing, which is not thread-safe: validations must not overlap."""
     body = (EXAMPLES / "valid-city.ttl").read_bytes()
     statuses: list[int] = []
+    rounds = 3 if backend == "embedded" else 1  # six at once still overlap; the lock is the same on either store
 
     def validate() -> None:
-        for _ in range(3):
+        for _ in range(rounds):
             response = client.post("/validate", content=body, headers={"Content-Type": "text/turtle"})
             statuses.append(response.status_code)
 
@@ -368,7 +373,7 @@ def test_concurrent_validations(client: TestClient) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert statuses == [200] * 18
+    assert statuses == [200] * 6 * rounds
 
 
 # --- sizes: headers, bodies (declared and streamed), queries
@@ -454,7 +459,9 @@ def test_query_of_death_is_stopped(
     name: str,
 ) -> None:
     query, slugs = DEATH[name]
-    with isolated(client, backend, secure, oxigraph_servers, store) as c:
+    # a runaway goes on in an external Oxigraph after the API gives up on it: there, on a server of its own
+    runaway = slugs == ("timeout",)
+    with isolated(client, backend, secure, oxigraph_servers, store) if runaway else nullcontext(client) as c:
         started = time.monotonic()
         response = c.post("/sparql", data={"query": query})
         took = time.monotonic() - started
