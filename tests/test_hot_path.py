@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import threading
 import time
 import warnings
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pyoxigraph as ox
 import pytest
+import uvicorn
 import uvloop
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,6 +26,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from kg.api.app import create_app
 from kg.api.direct import DirectRoutes
 from kg.api.form import parse_pairs
+from kg.api.serving import http_protocol
 from kg.engine import Answer, Engine, QueryJob
 from kg.engine.pool import ON_LOOP_BYTES
 from kg.errors import EngineBusyError, EngineCrashError, QueryTimeoutError
@@ -248,3 +251,59 @@ def test_parse_pairs_is_parse_qsl(text: str) -> None:
 def test_parse_pairs_reads_what_urlencode_writes(fields: dict[str, str]) -> None:
     encoded = urlencode(fields)
     assert parse_pairs(encoded) == parse_qsl(encoded, keep_blank_values=True)
+
+
+# --- the HTTP protocol of kg serve: httptools, bounded like h11
+
+
+@pytest.fixture(scope="module")
+def bounded() -> Iterator[int]:
+    """A plain ASGI app (echoing the body's length) served with kg serve's HTTP protocol; yields the port."""
+    pytest.importorskip("httptools")
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        size, more = 0, True
+        while more:
+            message = await receive()
+            size, more = size + len(message.get("body", b"")), message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": str(size).encode()})
+
+    config = uvicorn.Config(app, http=http_protocol(), lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    sock = socket.create_server(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    thread.join()
+
+
+def test_a_head_incomplete_past_16_kib_is_refused(bounded: int) -> None:
+    assert http_protocol() != "h11"
+    head = f"GET / HTTP/1.1\r\nHost: x\r\nX-Big: {'a' * 100_000}\r\nConnection: close\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", bounded), timeout=10) as conn:
+        try:
+            for start in range(0, len(head), 1_000):  # trickled, as a slow client would
+                conn.sendall(head[start : start + 1_000])
+        except OSError:
+            pass  # the server closed the connection first
+        assert conn.recv(100).startswith(b"HTTP/1.1 400 ")
+    assert httpx.get(f"http://127.0.0.1:{bounded}/").text == "0"  # and it serves the next client
+
+
+def test_bodies_and_pipelined_requests_do_not_count_against_the_head(bounded: int) -> None:
+    assert httpx.post(f"http://127.0.0.1:{bounded}/", content=b"x" * 200_000).text == "200000"
+    two = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2
+    with socket.create_connection(("127.0.0.1", bounded), timeout=10) as conn:
+        conn.sendall(two)
+        received = b""
+        while received.count(b"HTTP/1.1 200 ") < 2:
+            chunk = conn.recv(65536)
+            assert chunk, received
+            received += chunk

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kg.api.app import create_app
+    from kg.api.serving import http_protocol
 
     settings = settings_from(args, remote_ok=True)
     if args.workers is not None:
@@ -57,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # an external store is opened (and closed) by the app itself; it is filled with `kg load --store URL`
     app = create_app(settings, store=None if settings.store_url else ensure_loaded(settings))
-    # one server process: query parallelism comes from the engine's worker processes. h11, not httptools (which
-    # uvicorn prefers when it is installed): h11 refuses a header block still incomplete after 16 KiB, httptools
-    # buffers any size. The event loop is uvloop (a dependency), which takes 0.1 ms of CPU off each request.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False, http="h11")
+    # one server process: query parallelism comes from the engine's worker processes. HTTP is parsed by httptools
+    # with h11's bound on a request head when httptools is installed, else by h11 itself (kg/api/serving.py);
+    # the event loop is uvloop (a dependency), which takes 0.1 ms of CPU off each request
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False, http=http_protocol())
     return 0
 
 
