@@ -2,7 +2,8 @@
 
 Results come back as the store sent them (bytes and a media type); no term conversion happens here.
 Connection errors and 5xx answers are transient: they are retried with exponential backoff, a bounded number
-of times. A 4xx answer is the caller's mistake and is raised at once with the store's own message. A query
+of times; but a query the store hung up on without answering is not sent again (it may be what crashed the
+store). Answers can be read as they arrive (`stream_query`), so a reader can stop early. A 4xx answer is the caller's mistake and is raised at once with the store's own message. A query
 has a time limit: when it passes, the connection is closed (which is how a remote query is cancelled over
 HTTP) and `QueryTimeoutError` is raised; stores with a per-request timeout parameter (Fuseki and Virtuoso
 `timeout`) are told the limit too, when `KG_STORE_TIMEOUT_PARAM` names it. Oxigraph has no such parameter:
@@ -269,6 +270,13 @@ class RemoteStore:
         except httpx.TimeoutException:
             raise QueryTimeoutError(
                 "the external store did not answer in time; the query was cancelled (connection closed)"
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as e:
+            # the store took the query and hung up without a word, as a store does when a query crashes it: sent
+            # again, the same query would crash it again as soon as it is back (a refused connection is retried)
+            raise RemoteUnavailableError(
+                f"the external store closed the connection without answering ({type(e).__name__}); the query was "
+                "not sent again, in case it is what broke the store"
             ) from None
         try:
             _check(response, f"query at {self.query_url}")

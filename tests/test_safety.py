@@ -292,7 +292,8 @@ class Seen:
 
 class Proxy:
     """A loopback HTTP proxy in front of a store, recording every request. A query holding `#stall` is not
-    forwarded: it gets the start of an answer, then nothing until the client hangs up (noted in `hung_up`)."""
+    forwarded: it gets the start of an answer, then nothing until the client hangs up (noted in `hung_up`); one
+    holding `#hangup` gets no answer at all, as from a store the query crashed."""
 
     def __init__(self, target: str) -> None:
         self.seen: list[Seen] = []
@@ -309,6 +310,9 @@ class Proxy:
                 proxy.seen.append(Seen(self.command, url.path, parse_qsl(url.query), _sparql(self.headers, body)))
                 if "#stall" in proxy.seen[-1].text:
                     self.stall()
+                    return
+                if "#hangup" in proxy.seen[-1].text:
+                    self.close_connection = True
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
                 answer = httpx.request(self.command, target + self.path, headers=headers, content=body, timeout=30)
@@ -415,6 +419,15 @@ def test_an_answer_cut_off_by_the_limit_is_a_503_not_a_short_200(proxied: tuple[
     assert "cancelled" in str(problem["detail"])
     assert 1.5 <= took < 1.5 + 2.0
     assert proxy.hung_up.wait(5), "the API did not close its connection to the store"
+
+
+def test_a_query_the_store_hangs_up_on_is_not_sent_again(proxied: tuple[Proxy, TestClient]) -> None:
+    proxy, client = proxied
+    started = len(proxy.seen)
+    r = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o } #hangup"})
+    assert "not sent again" in str(_problem(r, 503, "remote-unavailable")["detail"])
+    assert len(proxy.seen) == started + 1  # a store that a query crashed would be crashed again by a retry
+    assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
 
 
 # --- time limit, caps, isolation
