@@ -261,7 +261,9 @@ def check_remote(
         ForbiddenError: a target is not on the allowlist, is a variable, or cannot be resolved.
     """
     allowed = tuple(a for a in allowlist if a)
-    folded = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text).upper()
+    # a \u escape needs a backslash: without one the text is its own unescaped form, and one pass suffices
+    unescaped = text if "\\" not in text else _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    folded = unescaped.upper()
     if "SERVICE" not in folded and not (update and "LOAD" in folded):
         return  # nothing to find: the common case costs one pass over the text, not a scan
     for f in sorted(scan(text, prefixes=prefixes, base=base), key=lambda f: (f.kind, f.target)):
