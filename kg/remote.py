@@ -3,11 +3,12 @@
 Results come back as the store sent them (bytes and a media type); no term conversion happens here.
 Connection errors and 5xx answers are transient: they are retried with exponential backoff, a bounded number
 of times; but a query the store hung up on without answering is not sent again (it may be what crashed the
-store). Answers can be read as they arrive (`stream_query`), so a reader can stop early. A 4xx answer is the caller's mistake and is raised at once with the store's own message. A query
-has a time limit: when it passes, the connection is closed (which is how a remote query is cancelled over
-HTTP) and `QueryTimeoutError` is raised; stores with a per-request timeout parameter (Fuseki and Virtuoso
-`timeout`) are told the limit too, when `KG_STORE_TIMEOUT_PARAM` names it. Oxigraph has no such parameter:
-its limit is the server's own `--timeout-s`.
+store). A 4xx answer is the caller's mistake and is raised at once with the store's own message. Answers can
+be read as they arrive (`stream_query`), so a reader can stop early. A query has a time limit: when it
+passes, the connection is closed (which is how a remote query is cancelled over HTTP) and `QueryTimeoutError`
+is raised; stores with a per-request timeout parameter (Fuseki and Virtuoso `timeout`) are told the limit
+too, when `KG_STORE_TIMEOUT_PARAM` names it. Oxigraph has no such parameter: its limit is the server's own
+`--timeout-s`, which stops some queries only, and a closed connection stops it only while it streams results.
 """
 
 from __future__ import annotations
