@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
 from kg.api.app import create_app
+from kg.api.serving import http_protocol
 from kg.settings import Settings
 from kg.stores import Store
 from tests.backends import OxigraphServers
@@ -44,7 +45,7 @@ def base_url(settings: Settings, served: Store) -> Iterator[str]:
     """The read-only app (no tokens, so nothing generated can write) under uvicorn on a free port."""
     app = create_app(replace(settings, query_timeout=TIMEOUT, query_workers=2, max_result_rows=1000), store=served)
     sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http="h11"))  # as kg serve
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http=http_protocol()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
     thread.start()
     try:

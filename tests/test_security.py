@@ -24,6 +24,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from benchmarks.loadtest import run_load
 from kg.api.app import create_app
+from kg.api.serving import http_protocol
 from kg.cli import main
 from kg.errors import ConfigError
 from kg.loading import load_files, project_files
@@ -279,9 +280,9 @@ def test_a_good_token_is_let_through(client: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def server(secure: Settings, copy: Store) -> Iterator[int]:
-    """The app under uvicorn on a free loopback port, on h11 as `kg serve` runs it; yields the port."""
+    """The app under uvicorn on a free loopback port, with `kg serve`'s HTTP protocol; yields the port."""
     sock = socket.create_server(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(secure, store=copy), log_level="warning", lifespan="on", http="h11")
+    config = uvicorn.Config(create_app(secure, store=copy), log_level="warning", lifespan="on", http=http_protocol())
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, name="uvicorn")
     thread.start()
@@ -381,8 +382,9 @@ def test_concurrent_validations(client: TestClient, backend: str) -> None:
 
 @pytest.mark.parametrize(("size", "piece"), [(100_000, 1_000), (1_000_000, None)], ids=["100KB-trickled", "1MB"])
 def test_oversized_header_is_refused(server: int, size: int, piece: int | None) -> None:
-    # h11 refuses a header block still incomplete after 16 KiB; one that arrives whole in a single read is
-    # parsed, so the bound is that read (asyncio reads up to 256 KiB), never more
+    # kg serve's protocol (h11, or httptools bounded as h11 is: kg/api/serving.py) refuses a header block still
+    # incomplete after 16 KiB; one that arrives whole in a single read is parsed, so the bound is that read
+    # (asyncio reads up to 256 KiB), never more
     request = f"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {'a' * size}\r\nConnection: close\r\n\r\n".encode()
     with socket.create_connection(("127.0.0.1", server), timeout=10) as conn:
         step = piece or len(request)
