@@ -8,8 +8,6 @@ a thread of its own into the same store: the loader runs outside the GIL and wri
 Blank nodes are the exception: each bulk load gives them fresh identities, so `_:b1` in two parts would become two
 nodes. A file with `_:` anywhere (inside a literal too, which keeps the check a plain byte search) loads in one
 piece, as does a file too small for a second thread to pay off.
-
-Triples computed in Python (the Wikidata view) load the same way: serialized as N-Triples in parts, one thread each.
 """
 
 from __future__ import annotations
@@ -18,8 +16,7 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Callable, Collection, Sequence
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, cast
 
@@ -101,71 +98,35 @@ def bulk_load_parts(
         store.bulk_load(path=str(path), format=fmt, to_graph=to_graph)
         return
     reads = Reads(sum(end - start for start, end in parts), progress)
+    errors: list[BaseException | None] = [None] * len(parts)
 
-    def load(where: Range) -> None:
-        with RangeReader(path, where, reads) as reader:
-            store.bulk_load(cast(IO[bytes], reader), format=fmt, to_graph=to_graph)
+    def load(i: int) -> None:
+        try:
+            with RangeReader(path, parts[i], reads) as reader:
+                store.bulk_load(cast(IO[bytes], reader), format=fmt, to_graph=to_graph)
+        except BaseException as e:  # handed to the calling thread, which raises it
+            errors[i] = e
+            reads.stop.set()  # the other parts end at their next read
 
-    errors = _on_threads([partial(load, where) for where in parts], reads.stop)
+    if len(parts) == 1:
+        load(0)
+    else:
+        threads = [threading.Thread(target=load, args=(i,), name=f"kg-load-{i}") for i in range(len(parts))]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:  # e.g. Ctrl-C: stop the parts before the caller removes their folder
+            reads.stop.set()
+            for thread in threads:
+                thread.join()
+            raise
     for (start, _), error in zip(parts, errors, strict=True):
         if error is not None and not isinstance(error, _Stopped):
             if isinstance(error, SyntaxError) and start:
                 raise _shifted(error, _lines_before(path, start)) from None
             raise error
-
-
-def bulk_load_triples(store: ox.Store, triples: Collection[ox.Triple], graph: ox.NamedNode, *, parts: int) -> None:
-    """Bulk-load `triples` into `graph` as `parts` N-Triples documents, each on a thread of its own.
-
-    Serialized first, so that the loads run outside the GIL: handing the loader Python quads one by one kept it
-    on one core. With a blank node among them (which a load would rename per part), in one part.
-
-    Raises:
-        OSError: the store cannot be written.
-    """
-    listed = list(triples)
-    if not listed:
-        return
-    if any(isinstance(term, ox.BlankNode) for t in listed for term in (t.subject, t.object)):
-        parts = 1
-    size = -(-len(listed) // max(parts, 1))
-    documents = [ox.serialize(listed[i : i + size], format=ox.RdfFormat.N_TRIPLES) for i in range(0, len(listed), size)]
-    jobs = [partial(store.bulk_load, d, format=ox.RdfFormat.N_TRIPLES, to_graph=graph) for d in documents if d]
-    for error in _on_threads(jobs, threading.Event()):
-        if error is not None:
-            raise error
-
-
-def _on_threads(jobs: Sequence[Callable[[], object]], stop: threading.Event) -> list[BaseException | None]:
-    """Run each job on a thread of its own (a single one on this thread); what each raised, in order.
-
-    A job that fails sets `stop`, which the others are expected to watch; so does an interruption (Ctrl-C) of
-    the calling thread, which then waits for the jobs to end before it raises.
-    """
-    errors: list[BaseException | None] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        try:
-            jobs[i]()
-        except BaseException as e:  # handed to the calling thread, which raises it
-            errors[i] = e
-            stop.set()
-
-    if len(jobs) == 1:
-        run(0)
-        return errors
-    threads = [threading.Thread(target=run, args=(i,), name=f"kg-load-{i}") for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except BaseException:  # stop the jobs before the caller, say, removes the folder they write to
-        stop.set()
-        for thread in threads:
-            thread.join()
-        raise
-    return errors
 
 
 class _Stopped(Exception):

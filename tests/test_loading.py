@@ -10,7 +10,7 @@ import pytest
 
 from kg.errors import LoadError
 from kg.loading import graph_counts, load_files, project_files, rebuild
-from kg.parallel_loading import bulk_load_parts, bulk_load_triples, plan_parts
+from kg.parallel_loading import bulk_load_parts, plan_parts
 from kg.store import current_generation, open_store
 from tests.conftest import ROOT
 
@@ -149,19 +149,3 @@ def test_the_counts_are_the_stores(tmp_path: Path) -> None:
     counts = rebuild(tmp_path / "store", project_files(ROOT))
     assert any(c.graph.endswith("/graph/wikidata/view") and c.triples > 100 for c in counts)
     assert counts == graph_counts(open_store(tmp_path / "store", read_only=True))
-
-
-def test_triples_load_in_parts_unless_a_blank_node_links_them(tmp_path: Path) -> None:
-    p, g = ox.NamedNode("http://ex.org/p"), ox.NamedNode("http://ex.org/g")
-    triples = [ox.Triple(ox.NamedNode(f"http://ex.org/s{i}"), p, ox.Literal(f"v{i}")) for i in range(100)]
-    store = ox.Store(str(tmp_path / "store"))
-    bulk_load_triples(store, triples, g, parts=3)
-    assert {q.triple for q in store.quads_for_pattern(None, None, None, g)} == set(triples)
-    # one blank node, subject of the first triple and object of the last: still one node after loading
-    b = ox.BlankNode()
-    linked = [ox.Triple(b, p, ox.Literal("x")), *triples, ox.Triple(triples[0].subject, p, b)]
-    other = ox.NamedNode("http://ex.org/other")
-    bulk_load_triples(store, linked, other, parts=3)
-    assert len({q.subject for q in store.quads_for_pattern(None, p, ox.Literal("x"), other)}) == 1
-    rows = store.query("ASK { GRAPH ?g { ?b <http://ex.org/p> 'x' . ?s <http://ex.org/p> ?b } }")
-    assert rows

@@ -14,7 +14,6 @@ import pyoxigraph as ox
 
 from kg import named_queries
 from kg.iris import DEFAULT_BASE, graph_iri
-from kg.parallel_loading import bulk_load_triples
 from kg.querying import prefixes
 from kg.stores import GRAPH_RESULTS, Store
 
@@ -74,7 +73,8 @@ def add_view(store: ox.Store, base: str = DEFAULT_BASE, *, workers: int = 1) -> 
         OSError: the store cannot be written.
     """
     triples = view_triples(store, base, workers=workers)
-    bulk_load_triples(store, triples, ox.NamedNode(view_graph(base)), parts=workers)
+    graph = ox.NamedNode(view_graph(base))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
     return len(triples)
 
 
